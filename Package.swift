@@ -1,0 +1,33 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "ElMomento",
+    products: [
+        .executable(name: "elmomento", targets: ["elmomento"])
+    ],
+    targets: [
+        .systemLibrary(name: "COpenSSL"),
+        .systemLibrary(name: "CSQLite"),
+        .systemLibrary(name: "CMicroHTTPD"),
+        .target(name: "ElMomentoSigning", dependencies: ["COpenSSL"]),
+        .target(name: "ElMomentoCore"),
+        .target(name: "ElMomentoStore", dependencies: ["ElMomentoCore", "CSQLite"]),
+        .target(name: "ElMomentoHTTP", dependencies: ["CMicroHTTPD"]),
+        .target(
+            name: "ElMomentoServer",
+            dependencies: ["ElMomentoCore", "ElMomentoHTTP", "ElMomentoSigning", "ElMomentoStore"]
+        ),
+        .executableTarget(name: "elmomento", dependencies: ["ElMomentoServer"]),
+        .target(name: "ElMomentoTestSupport", path: "Tests/ElMomentoTestSupport"),
+        .testTarget(name: "ElMomentoSigningTests", dependencies: ["ElMomentoSigning"]),
+        .testTarget(name: "ElMomentoCoreTests", dependencies: ["ElMomentoCore"]),
+        .testTarget(name: "ElMomentoStoreTests", dependencies: ["ElMomentoStore"]),
+        .testTarget(name: "ElMomentoHTTPTests", dependencies: ["ElMomentoHTTP", "ElMomentoTestSupport"]),
+        .testTarget(name: "ElMomentoServerTests", dependencies: ["ElMomentoServer"]),
+        .testTarget(
+            name: "ElMomentoEndToEndTests",
+            dependencies: ["elmomento", "ElMomentoTestSupport"]
+        ),
+    ]
+)

@@ -1,0 +1,30 @@
+/// Every limit of the HTTP engine, named with its unit last.
+///
+/// Each has a `serve` option, so tests shorten deadlines instead of waiting.
+public struct HTTPServerConfiguration: Sendable {
+    /// The IP address to listen on (IPv4 or IPv6 literal).
+    public var host = "127.0.0.1"
+    /// The port to listen on; 0 picks a free one.
+    public var port: UInt16 = 8080
+    /// Engine threads, each with its own epoll loop.
+    public var threadCount = 2
+    /// A connection with no traffic for this long is closed.
+    public var connectionIdleTimeoutSeconds = 30
+    /// The whole of a request (headers and body) must arrive within this long of the
+    /// connection opening or of the previous answer: a client trickling bytes is cut off.
+    public var requestReceiveTimeoutSeconds = 10.0
+    /// A handler still running after this long is answered `503`.
+    public var handlerTimeoutSeconds = 30.0
+    /// Open connections in all.
+    public var connectionsMax = 10_000
+    /// Open connections from one address (SPEC 3.7 asks for at least 256).
+    public var connectionsPerAddressMax = 512
+    /// Memory for one connection's headers and read buffer; longer headers get `431`.
+    public var connectionMemoryBytesMax = 64 * 1024
+    /// The largest body accepted; larger ones get `413`.
+    public var bodyBytesMax = 64 * 1024
+    /// How long a stop waits for requests in flight before answering them `503`.
+    public var shutdownGraceSeconds = 30.0
+
+    public init() {}
+}

@@ -1,0 +1,108 @@
+import ElMomentoCore
+import ElMomentoHTTP
+import ElMomentoServer
+import ElMomentoStore
+import Foundation
+import Glibc
+
+/// `elmomento serve`: the gateway's HTTP server.
+enum ServeCommand {
+    private static let limitOptions = [
+        OptionSpec(name: "threads", valueName: "N", help: "HTTP engine threads (default: one per core)."),
+        OptionSpec(name: "connection-idle-timeout-seconds", valueName: "S", help: "Close a connection silent this long (default 30)."),
+        OptionSpec(
+            name: "request-receive-timeout-seconds", valueName: "S",
+            help: "A request's headers and body must arrive within this long (default 10)."
+        ),
+        OptionSpec(name: "handler-timeout-seconds", valueName: "S", help: "Answer 503 to a request not handled within this long (default 30)."),
+        OptionSpec(name: "connections-max", valueName: "N", help: "Open connections in all (default 10000)."),
+        OptionSpec(name: "connections-per-address-max", valueName: "N", help: "Open connections from one address (default 512)."),
+        OptionSpec(name: "connection-memory-bytes-max", valueName: "N", help: "Memory for one connection's headers (default 65536)."),
+        OptionSpec(name: "body-bytes-max", valueName: "N", help: "Largest request body; larger ones get 413 (default 65536)."),
+        OptionSpec(name: "shutdown-grace-seconds", valueName: "S", help: "On SIGTERM, wait this long for requests in flight (default 30)."),
+    ]
+
+    static let command = Command(
+        spec: CommandSpec(
+            words: ["serve"],
+            summary: "Run the gateway's HTTP server until SIGTERM or SIGINT.",
+            arguments: [],
+            options: [
+                OptionSpec(name: "host", valueName: "ADDRESS", help: "IP address to listen on (default 127.0.0.1)."),
+                OptionSpec(name: "port", valueName: "PORT", help: "Port to listen on; 0 picks a free one (default 8080)."),
+            ] + StoreOptions.specs + limitOptions
+        ),
+        run: run
+    )
+
+    static func configuration(from arguments: ParsedArguments) throws(UsageError) -> HTTPServerConfiguration {
+        var configuration = HTTPServerConfiguration()
+        configuration.host = arguments.string("host") ?? configuration.host
+        configuration.port = try arguments.integer("port", in: 0...65535).map(UInt16.init) ?? configuration.port
+        configuration.threadCount = try arguments.integer("threads", in: 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
+        configuration.connectionIdleTimeoutSeconds =
+            try arguments.integer("connection-idle-timeout-seconds", in: 1...86_400) ?? configuration.connectionIdleTimeoutSeconds
+        configuration.requestReceiveTimeoutSeconds =
+            try arguments.seconds("request-receive-timeout-seconds") ?? configuration.requestReceiveTimeoutSeconds
+        configuration.handlerTimeoutSeconds = try arguments.seconds("handler-timeout-seconds") ?? configuration.handlerTimeoutSeconds
+        configuration.connectionsMax = try arguments.integer("connections-max", in: 1...1_000_000) ?? configuration.connectionsMax
+        configuration.connectionsPerAddressMax =
+            try arguments.integer("connections-per-address-max", in: 1...1_000_000) ?? configuration.connectionsPerAddressMax
+        configuration.connectionMemoryBytesMax =
+            try arguments.integer("connection-memory-bytes-max", in: 8192...(16 << 20)) ?? configuration.connectionMemoryBytesMax
+        configuration.bodyBytesMax = try arguments.integer("body-bytes-max", in: 1...(16 << 20)) ?? configuration.bodyBytesMax
+        configuration.shutdownGraceSeconds = try arguments.seconds("shutdown-grace-seconds") ?? configuration.shutdownGraceSeconds
+        return configuration
+    }
+
+    private static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        var configuration = try configuration(from: arguments)
+        // Blocked before any thread starts, so every thread inherits the mask and the
+        // signal waits for `sigwait` below instead of killing the process mid-request.
+        var signals = terminationSignals()
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        signal(SIGPIPE, SIG_IGN)
+
+        let logger = Logger.standardOutput()
+        configuration.connectionsMax = fitConnectionsToDescriptorLimit(configuration.connectionsMax, logger: logger)
+        let store = try StoreOptions.open(arguments)
+        let application = GatewayApplication(store: store, logger: logger)
+        let server = try HTTPServer(configuration: configuration, responder: application)
+        logger.log(
+            "info", "listening",
+            [
+                ("host", .string(configuration.host)), ("port", .integer(server.port)),
+                ("environment", .string(store.environment.rawValue)), ("database", .string(store.path)),
+            ]
+        )
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        logger.log("info", "stopping", [("signal", .integer(received))])
+        server.shutdown()
+        logger.log("info", "stopped")
+        return 0
+    }
+
+    private static func terminationSignals() -> sigset_t {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        return signals
+    }
+
+    /// Raises the open-file limit to its hard maximum and keeps the connection limit
+    /// under it: 1024, a common default, would turn away clients long before the limit.
+    private static func fitConnectionsToDescriptorLimit(_ connectionsMax: Int, logger: Logger) -> Int {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        let reservedDescriptors = 64
+        let available = Int(clamping: limit.rlim_cur) - reservedDescriptors
+        guard connectionsMax > available else { return connectionsMax }
+        logger.log("warning", "connection limit lowered to fit the open-file limit", [("connections_max", .integer(available))])
+        return available
+    }
+}
