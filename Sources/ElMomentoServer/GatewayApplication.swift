@@ -19,7 +19,7 @@ public typealias RouteHandler = @Sendable (RequestContext) async throws -> HTTPR
 ///
 /// Usable without sockets: tests call `respond(to:)` directly.
 public struct GatewayApplication: HTTPResponder {
-    let router: Router<RouteHandler>
+    var router: Router<RouteHandler>
     private let logger: Logger
     private let clock: any GatewayClock
 

@@ -1,0 +1,29 @@
+# The project's entry points. Each installs the Debian packages it needs first.
+SWIFT ?= swift
+# What building needs: the C libraries behind the system-library targets.
+BUILD_PACKAGES := libssl-dev libsqlite3-dev libmicrohttpd-dev
+# What the tests need besides: curl and openssl, to sign and send requests as a
+# merchant would, and the compiler for the load generator.
+TEST_PACKAGES := $(BUILD_PACKAGES) curl openssl gcc
+# Options for `make run`, e.g. make run ARGS="--port 9090".
+ARGS ?=
+
+.PHONY: build run test format lint
+
+build:
+	scripts/install-packages $(BUILD_PACKAGES)
+	$(SWIFT) build -c release --product elmomento
+
+run: build
+	.build/release/elmomento serve $(ARGS)
+
+test:
+	scripts/install-packages $(TEST_PACKAGES)
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+format:
+	swift-format format --in-place --recursive Package.swift Sources Tests
+
+lint:
+	swift-format lint --strict --recursive Package.swift Sources Tests

@@ -1,0 +1,110 @@
+import ElMomentoCore
+import ElMomentoHTTP
+import ElMomentoStore
+import Foundation
+import Synchronization
+import Testing
+
+@testable import ElMomentoServer
+
+/// A store whose database answers, or not, as the test says.
+struct StubStore: GatewayStore {
+    struct Unreachable: Error {}
+    var environment = GatewayEnvironment.sandbox
+    var reachable = true
+
+    func ping() async throws {
+        if !reachable { throw Unreachable() }
+    }
+}
+
+/// Log lines kept for the test to read.
+final class LogLines: Sendable {
+    private let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+    var logger: Logger { Logger { [self] line in lines.withLock { $0.append(line) } } }
+}
+
+@Suite struct GatewayApplicationTests {
+    let log = LogLines()
+
+    private func application(store: StubStore = StubStore()) -> GatewayApplication {
+        GatewayApplication(store: store, logger: log.logger)
+    }
+
+    private func json(_ response: HTTPResponse) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+    }
+
+    private func error(_ response: HTTPResponse) throws -> [String: Any] {
+        try #require(try json(response)["error"] as? [String: Any])
+    }
+
+    @Test(arguments: ["/healthz", "/healthz/"])
+    func healthAnswersWhenTheDatabaseDoes(_ path: String) async throws {
+        let response = await application().respond(to: HTTPRequest(method: "GET", target: path))
+        #expect(response.status == 200)
+        #expect(try json(response)["status"] as? String == "ok")
+        #expect(response.headers["X-Request-Id"]?.hasPrefix("req_") == true)
+    }
+
+    @Test func healthIs503WhenTheDatabaseDoesNotAnswer() async throws {
+        let response = await application(store: StubStore(reachable: false)).respond(to: HTTPRequest(method: "GET", target: "/healthz"))
+        #expect(response.status == 503)
+        #expect(try error(response)["code"] as? String == "unavailable")
+    }
+
+    @Test func anUnknownRouteGetsTheEnvelopeWithTheRequestID() async throws {
+        let response = await application().respond(to: HTTPRequest(method: "GET", target: "/nowhere"))
+        #expect(response.status == 404)
+        let body = try error(response)
+        #expect(body["code"] as? String == "not_found")
+        #expect(body["request_id"] as? String == response.headers["X-Request-Id"])
+        #expect(body["field"] == nil)
+        #expect(response.headers["Content-Type"] == "application/json")
+    }
+
+    @Test func aWrongMethodIs405WithAllow() async throws {
+        let response = await application().respond(to: HTTPRequest(method: "DELETE", target: "/healthz"))
+        #expect(response.status == 405)
+        #expect(response.headers["Allow"] == "GET, HEAD")
+        #expect(try error(response)["code"] as? String == "method_not_allowed")
+    }
+
+    @Test func anUnexpectedErrorIsALogged500ThatRevealsNothing() async throws {
+        struct Leaky: Error, CustomStringConvertible { var description: String { "table orders is locked at /var/db" } }
+        var application = application()
+        application.router.add("GET", "/boom") { _ in throw Leaky() }
+        let response = await application.respond(to: HTTPRequest(method: "GET", target: "/boom"))
+        #expect(response.status == 500)
+        #expect(try error(response)["code"] as? String == "internal_error")
+        #expect(!response.body.isEmpty && !String(decoding: response.body, as: UTF8.self).contains("locked"))
+        #expect(log.all.contains { $0.contains("table orders is locked") })
+    }
+
+    @Test func eachRequestLogsOneJSONLineWithoutSecrets() async throws {
+        var headers = HTTPHeaders()
+        headers.add("Signature", String(repeating: "ab", count: 64))
+        let response = await application().respond(to: HTTPRequest(method: "GET", target: "/healthz", headers: headers))
+        let lines = log.all
+        #expect(lines.count == 1)
+        let line = try #require(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(line["request_id"] as? String == response.headers["X-Request-Id"])
+        #expect(line["route"] as? String == "/healthz")
+        #expect(line["status"] as? Int == 200)
+        #expect(line["latency_ms"] != nil)
+        #expect(!lines[0].contains("abab"))
+    }
+
+    @Test func refusalsUseTheEnvelopeToo() throws {
+        let response = application().refuse(.bodyTooLarge(limitBytes: 65536), request: HTTPRequest(method: "POST", target: "/x"))
+        #expect(response.status == 413)
+        #expect(try error(response)["code"] as? String == "body_too_large")
+        #expect(response.headers["X-Request-Id"] != nil)
+        let framing = application().refuse(
+            .ambiguousFraming(header: "Transfer-Encoding", reason: "r"), request: HTTPRequest(method: "POST", target: "/x")
+        )
+        #expect(framing.status == 400)
+        #expect(try error(framing)["field"] as? String == "Transfer-Encoding")
+    }
+}

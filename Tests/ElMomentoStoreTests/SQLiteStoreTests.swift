@@ -1,0 +1,75 @@
+import ElMomentoCore
+import Foundation
+import Testing
+
+@testable import ElMomentoStore
+
+@Suite struct SQLiteStoreTests {
+    let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("elmomento-store-\(UUID().uuidString)/nested/gateway.sqlite").path
+
+    @Test func aNewDatabaseIsSandboxUnlessToldOtherwise() throws {
+        let store = try SQLiteStore(path: path, requested: nil)
+        #expect(store.environment == .sandbox)
+        #expect(store.schemaVersion == Migrations.latestVersion)
+    }
+
+    @Test func theEnvironmentIsRecordedAtCreationAndKeptAfter() throws {
+        _ = try SQLiteStore(path: path, requested: .production)
+        #expect(try SQLiteStore(path: path, requested: nil).environment == .production)
+        #expect(try SQLiteStore(path: path, requested: .production).environment == .production)
+    }
+
+    @Test func aDatabaseOfTheOtherEnvironmentIsRefused() throws {
+        _ = try SQLiteStore(path: path, requested: .sandbox)
+        #expect(throws: StoreError.environmentMismatch(recorded: .sandbox, requested: .production)) {
+            try SQLiteStore(path: path, requested: .production)
+        }
+    }
+
+    @Test func migrationsRunOnceAndReopeningChangesNothing() throws {
+        _ = try SQLiteStore(path: path, requested: nil)
+        let again = try SQLiteStore(path: path, requested: nil)
+        #expect(again.schemaVersion == Migrations.latestVersion)
+        let connection = try SQLiteConnection(path: path)
+        let rows = try connection.query("SELECT count(*) FROM schema_migrations")
+        #expect(rows.first?.first?.integer == Int64(Migrations.all.count))
+    }
+
+    @Test func aSchemaNewerThanThisBuildIsRefused() throws {
+        _ = try SQLiteStore(path: path, requested: nil)
+        let connection = try SQLiteConnection(path: path)
+        try connection.query("INSERT INTO schema_migrations (version) VALUES (?)", [.integer(Int64(Migrations.latestVersion + 1))])
+        #expect(throws: StoreError.schemaTooNew(found: Migrations.latestVersion + 1, known: Migrations.latestVersion)) {
+            try SQLiteStore(path: path, requested: nil)
+        }
+    }
+
+    /// A `kill -9` test cannot tell FULL from NORMAL (the OS keeps the pages), so the
+    /// durability settings are asserted directly.
+    @Test func commitsAreDurable() async throws {
+        let store = try SQLiteStore(path: path, requested: nil)
+        #expect(try await store.pragma("journal_mode") == "wal")
+        #expect(try await store.pragma("synchronous") == "2")
+        #expect(try await store.pragma("busy_timeout") == String(SQLiteStore.busyTimeoutMilliseconds))
+    }
+
+    @Test func pingAnswersWhileTheDatabaseIsThere() async throws {
+        let store = try SQLiteStore(path: path, requested: nil)
+        try await store.ping()
+    }
+
+    @Test func aFailedTransactionLeavesNothingBehind() throws {
+        _ = try SQLiteStore(path: path, requested: nil)
+        let connection = try SQLiteConnection(path: path)
+        try connection.execute("CREATE TABLE items (name TEXT NOT NULL)")
+        struct Abort: Error {}
+        #expect(throws: Abort.self) {
+            try connection.writeTransaction {
+                try connection.query("INSERT INTO items (name) VALUES ('x')")
+                throw Abort()
+            }
+        }
+        #expect(try connection.query("SELECT count(*) FROM items").first?.first?.integer == 0)
+    }
+}

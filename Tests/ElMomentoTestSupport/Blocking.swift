@@ -1,0 +1,21 @@
+import Foundation
+
+/// Runs blocking work (socket reads, waiting for a process) on a thread of its own.
+///
+/// Swift's cooperative pool has as many threads as cores (two here): a test that
+/// blocked one of them would slow every other test, and could starve the in-process
+/// server it is waiting for.
+public func onOwnThread<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}
+
+/// A test-support failure, with what went wrong.
+public struct TestSupportError: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
