@@ -38,6 +38,9 @@ enum ServeCommand {
     static func configuration(from arguments: ParsedArguments) throws(UsageError) -> HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration()
         configuration.host = arguments.string("host") ?? configuration.host
+        guard isIPAddress(configuration.host) else {
+            throw UsageError(message: "--host must be an IP address (such as 127.0.0.1 or ::1), not \"\(configuration.host)\"")
+        }
         configuration.port = try arguments.integer("port", in: 0...65535).map(UInt16.init) ?? configuration.port
         configuration.threadCount = try arguments.integer("threads", in: 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
         configuration.connectionIdleTimeoutSeconds =
@@ -81,6 +84,11 @@ enum ServeCommand {
         server.shutdown()
         logger.log("info", "stopped")
         return 0
+    }
+
+    private static func isIPAddress(_ host: String) -> Bool {
+        var address = in6_addr()
+        return host == "localhost" || inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1
     }
 
     private static func terminationSignals() -> sigset_t {
