@@ -17,7 +17,7 @@ build:
 run: build
 	.build/release/elmomento serve $(ARGS)
 
-test:
+test: lint
 	scripts/install-packages $(TEST_PACKAGES)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test

@@ -37,7 +37,9 @@ final class ConnectionRegistry: Sendable {
     }
 
     func opened(_ connection: ConnectionHandle, socket: Int32, now: UInt64) {
-        entries.withLock { $0[connection] = Entry(socket: socket, receiveDeadlineNanoseconds: now + receiveTimeoutNanoseconds) }
+        entries.withLock {
+            $0[connection] = Entry(socket: socket, receiveDeadlineNanoseconds: now + receiveTimeoutNanoseconds)
+        }
     }
 
     func closed(_ connection: ConnectionHandle) {

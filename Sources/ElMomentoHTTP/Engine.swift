@@ -111,7 +111,8 @@ final class Engine: Sendable {
 
     private func queue(_ response: HTTPResponse, on connection: ConnectionHandle, closing: Bool = false) -> MHD_Result {
         let created = response.body.withUnsafeBytes { bytes in
-            MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+            MHD_create_response_from_buffer(
+                bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
         }
         guard let created else { return .NO }
         defer { MHD_destroy_response(created) }
@@ -155,10 +156,15 @@ final class Engine: Sendable {
             return .ambiguousFraming(header: "Content-Length", reason: "Content-Length appears more than once")
         }
         if !lengths.isEmpty && !encodings.isEmpty {
-            return .ambiguousFraming(header: "Transfer-Encoding", reason: "a request may not carry both Content-Length and Transfer-Encoding")
+            return .ambiguousFraming(
+                header: "Transfer-Encoding", reason: "a request may not carry both Content-Length and Transfer-Encoding"
+            )
         }
-        if encodings.count > 1 || encodings.contains(where: { !$0.trimmingCharacters(in: .whitespaces).caseInsensitiveEquals("chunked") }) {
-            return .ambiguousFraming(header: "Transfer-Encoding", reason: "the only Transfer-Encoding accepted is chunked")
+        if encodings.count > 1
+            || encodings.contains(where: { !$0.trimmingCharacters(in: .whitespaces).caseInsensitiveEquals("chunked") })
+        {
+            return .ambiguousFraming(
+                header: "Transfer-Encoding", reason: "the only Transfer-Encoding accepted is chunked")
         }
         if let length = lengths.first.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), length > bodyBytesMax {
             return .bodyTooLarge(limitBytes: bodyBytesMax)
@@ -168,14 +174,16 @@ final class Engine: Sendable {
 
     /// Whether `name` is an RFC 9110 token, as a header name must be.
     static func isToken(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                true
-            default:
-                "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    true
+                default:
+                    "!#$%&'*+-.^_`|~".utf8.contains(byte)
+                }
             }
-        }
     }
 
     private static func headers(of connection: ConnectionHandle) -> HTTPHeaders {

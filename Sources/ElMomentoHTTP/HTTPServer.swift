@@ -29,7 +29,8 @@ public final class HTTPServer: Sendable {
         let started = address.withSocketAddress { socketAddress in
             var options = Self.options(for: configuration, context: context)
             options.insert(MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: socketAddress), at: 1)
-            let flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
+            let flags =
+                MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
                 | MHD_USE_ITC.rawValue | MHD_USE_ERROR_LOG.rawValue | addressFlag
             return elm_mhd_start_daemon(flags, configuration.port, handleAccess, context, options)
         }
@@ -87,9 +88,10 @@ public final class HTTPServer: Sendable {
     }
 }
 
-typealias URILogCallback = @convention(c) (
-    UnsafeMutableRawPointer?, UnsafePointer<CChar>?, OpaquePointer?
-) -> UnsafeMutableRawPointer?
+typealias URILogCallback =
+    @convention(c) (
+        UnsafeMutableRawPointer?, UnsafePointer<CChar>?, OpaquePointer?
+    ) -> UnsafeMutableRawPointer?
 
 /// The daemon pointer and the retained engine its callbacks receive.
 ///

@@ -20,7 +20,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// Open connections from one address (SPEC 3.7 asks for at least 256).
     public var connectionsPerAddressMax = 512
     /// Memory for one connection's headers and read buffer; longer headers get `431`.
-    public var connectionMemoryBytesMax = 64 * 1024
+    /// libmicrohttpd clears it between requests, so a larger pool costs every request
+    /// (measured: 64 KiB served /healthz ~5% slower than 32 KiB).
+    public var connectionMemoryBytesMax = 32 * 1024
     /// The largest body accepted; larger ones get `413`.
     public var bodyBytesMax = 64 * 1024
     /// How long a stop waits for requests in flight before answering them `503`.

@@ -48,7 +48,8 @@ public struct Router<Handler: Sendable>: Sendable {
     /// Adds a route; `pattern` is a path such as `/api/{merchant}/orders/{orderID}/`.
     public mutating func add(_ method: String, _ pattern: String, _ handler: Handler) {
         let segments = Self.split(pattern).map { part in
-            part.hasPrefix("{") && part.hasSuffix("}") ? Segment.parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
+            part.hasPrefix("{") && part.hasSuffix("}")
+                ? Segment.parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
         }
         routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
     }

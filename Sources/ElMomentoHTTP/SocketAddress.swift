@@ -20,7 +20,8 @@ struct SocketAddress {
             storage = Self.storage(holding: ipv6)
             isIPv6 = true
         } else {
-            throw HTTPServerError(description: "--host must be an IP address (such as 127.0.0.1 or ::1), not \"\(host)\"")
+            throw HTTPServerError(
+                description: "--host must be an IP address (such as 127.0.0.1 or ::1), not \"\(host)\"")
         }
     }
 

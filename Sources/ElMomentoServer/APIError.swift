@@ -36,9 +36,11 @@ public struct APIError: Error, Sendable, Equatable {
 
     static let notFound = APIError(status: 404, code: "not_found", message: "No such route.")
     static let internalError = APIError(
-        status: 500, code: "internal_error", message: "The gateway failed to answer; the request id helps support find out why."
+        status: 500, code: "internal_error",
+        message: "The gateway failed to answer; the request id helps support find out why."
     )
-    static let unavailable = APIError(status: 503, code: "unavailable", message: "The gateway cannot reach its database; try again shortly.")
+    static let unavailable = APIError(
+        status: 503, code: "unavailable", message: "The gateway cannot reach its database; try again shortly.")
 
     static func methodNotAllowed(allowed: [String]) -> APIError {
         APIError(
@@ -52,11 +54,16 @@ public struct APIError: Error, Sendable, Equatable {
     static func refusal(_ refusal: HTTPRefusal) -> APIError {
         switch refusal {
         case .ambiguousFraming(let header, let reason):
-            APIError(status: 400, code: "validation_failed", message: "The request's framing is ambiguous: \(reason).", field: header)
+            APIError(
+                status: 400, code: "validation_failed", message: "The request's framing is ambiguous: \(reason).",
+                field: header)
         case .bodyTooLarge(let limitBytes):
-            APIError(status: 413, code: "body_too_large", message: "The body is larger than the limit of \(limitBytes) bytes.")
+            APIError(
+                status: 413, code: "body_too_large",
+                message: "The body is larger than the limit of \(limitBytes) bytes.")
         case .handlerTimedOut:
-            APIError(status: 503, code: "unavailable", message: "The gateway could not answer in time; try again shortly.")
+            APIError(
+                status: 503, code: "unavailable", message: "The gateway could not answer in time; try again shortly.")
         }
     }
 }

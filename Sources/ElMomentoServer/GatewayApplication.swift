@@ -1,8 +1,8 @@
 import Dispatch
-import Foundation
 import ElMomentoCore
 import ElMomentoHTTP
 import ElMomentoStore
+import Foundation
 
 /// What a route's handler receives.
 public struct RequestContext: Sendable {
@@ -39,11 +39,14 @@ public struct GatewayApplication: HTTPResponder {
         case .found(let handler, let parameters, let pattern):
             route = pattern
             do {
-                response = try await handler(RequestContext(request: request, parameters: parameters, requestID: requestID))
+                response = try await handler(
+                    RequestContext(request: request, parameters: parameters, requestID: requestID))
             } catch let error as APIError {
                 response = error.response(requestID: requestID)
             } catch {
-                logger.log("error", "handler failed", [("request_id", .string(requestID)), ("error", .string(String(describing: error)))])
+                logger.log(
+                    "error", "handler failed",
+                    [("request_id", .string(requestID)), ("error", .string(String(describing: error)))])
                 response = APIError.internalError.response(requestID: requestID)
             }
         case .methodNotAllowed(let allowed):

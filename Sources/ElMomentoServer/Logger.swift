@@ -29,7 +29,8 @@ public struct Logger: Sendable {
     /// Logs `message` at `level` with `fields` after the time, level and message.
     public func log(_ level: String, _ message: String, _ fields: [(String, JSONValue)] = []) {
         let time = Self.timestamp(millisecondsSince1970: clock.millisecondsSince1970())
-        let line: JSONValue = .object([("time", .string(time)), ("level", .string(level)), ("message", .string(message))] + fields)
+        let line: JSONValue = .object(
+            [("time", .string(time)), ("level", .string(level)), ("message", .string(message))] + fields)
         sink(String(decoding: line.encoded(), as: UTF8.self))
     }
 

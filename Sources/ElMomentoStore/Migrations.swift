@@ -41,7 +41,8 @@ enum Migrations {
             try connection.writeTransaction {
                 guard try appliedVersion(on: connection) < migration.version else { return }
                 try connection.execute(migration.sql)
-                try connection.query("INSERT INTO schema_migrations (version) VALUES (?)", [.integer(Int64(migration.version))])
+                try connection.query(
+                    "INSERT INTO schema_migrations (version) VALUES (?)", [.integer(Int64(migration.version))])
             }
         }
         let version = try appliedVersion(on: connection)

@@ -18,7 +18,8 @@ struct CommandSpec: Sendable {
     let options: [OptionSpec]
 
     var usage: String {
-        (["elmomento"] + words + arguments.map { "<\($0)>" } + (options.isEmpty ? [] : ["[options]"])).joined(separator: " ")
+        (["elmomento"] + words + arguments.map { "<\($0)>" } + (options.isEmpty ? [] : ["[options]"])).joined(
+            separator: " ")
     }
 
     var help: String {
@@ -88,7 +89,9 @@ struct ParsedArguments {
     func integer(_ name: String, in range: ClosedRange<Int>) throws(UsageError) -> Int? {
         guard let text = values[name] else { return nil }
         guard let value = Int(text), range.contains(value) else {
-            throw UsageError(message: "--\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(text)\"")
+            throw UsageError(
+                message:
+                    "--\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(text)\"")
         }
         return value
     }
@@ -97,13 +100,15 @@ struct ParsedArguments {
     func seconds(_ name: String) throws(UsageError) -> Double? {
         guard let text = values[name] else { return nil }
         guard let value = Double(text), value > 0, value <= 86_400 else {
-            throw UsageError(message: "--\(name) must be a number of seconds above 0 and at most 86400, not \"\(text)\"")
+            throw UsageError(
+                message: "--\(name) must be a number of seconds above 0 and at most 86400, not \"\(text)\"")
         }
         return value
     }
 
     /// The value of `--name`, which must be one of `Choice`'s raw values.
-    func choice<Choice: RawRepresentable & CaseIterable>(_ name: String, of type: Choice.Type) throws(UsageError) -> Choice?
+    func choice<Choice: RawRepresentable & CaseIterable>(_ name: String, of type: Choice.Type) throws(UsageError)
+        -> Choice?
     where Choice.RawValue == String {
         guard let text = values[name] else { return nil }
         guard let value = Choice(rawValue: text) else {

@@ -49,9 +49,13 @@ enum CommandLineInterface {
         }
         let listed = commands.filter { $0.spec.words.starts(with: groupWords) }
         let width = listed.map(\.spec.usage.count).max() ?? 0
-        var lines = ["Usage: elmomento \((groupWords + ["<command>"]).joined(separator: " ")) [options]", "", "Commands:"]
+        var lines = [
+            "Usage: elmomento \((groupWords + ["<command>"]).joined(separator: " ")) [options]", "", "Commands:",
+        ]
         for command in listed {
-            lines.append("  " + command.spec.usage + String(repeating: " ", count: width - command.spec.usage.count + 2) + command.spec.summary)
+            lines.append(
+                "  " + command.spec.usage + String(repeating: " ", count: width - command.spec.usage.count + 2)
+                    + command.spec.summary)
         }
         lines += ["", "Run 'elmomento <command> --help' for a command's options."]
         if asked {

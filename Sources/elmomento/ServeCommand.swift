@@ -9,17 +9,28 @@ import Glibc
 enum ServeCommand {
     private static let limitOptions = [
         OptionSpec(name: "threads", valueName: "N", help: "HTTP engine threads (default: one per core)."),
-        OptionSpec(name: "connection-idle-timeout-seconds", valueName: "S", help: "Close a connection silent this long (default 30)."),
+        OptionSpec(
+            name: "connection-idle-timeout-seconds", valueName: "S",
+            help: "Close a connection silent this long (default 30)."),
         OptionSpec(
             name: "request-receive-timeout-seconds", valueName: "S",
             help: "A request's headers and body must arrive within this long (default 10)."
         ),
-        OptionSpec(name: "handler-timeout-seconds", valueName: "S", help: "Answer 503 to a request not handled within this long (default 30)."),
+        OptionSpec(
+            name: "handler-timeout-seconds", valueName: "S",
+            help: "Answer 503 to a request not handled within this long (default 30)."),
         OptionSpec(name: "connections-max", valueName: "N", help: "Open connections in all (default 10000)."),
-        OptionSpec(name: "connections-per-address-max", valueName: "N", help: "Open connections from one address (default 512)."),
-        OptionSpec(name: "connection-memory-bytes-max", valueName: "N", help: "Memory for one connection's headers (default 65536)."),
-        OptionSpec(name: "body-bytes-max", valueName: "N", help: "Largest request body; larger ones get 413 (default 65536)."),
-        OptionSpec(name: "shutdown-grace-seconds", valueName: "S", help: "On SIGTERM, wait this long for requests in flight (default 30)."),
+        OptionSpec(
+            name: "connections-per-address-max", valueName: "N",
+            help: "Open connections from one address (default 512)."),
+        OptionSpec(
+            name: "connection-memory-bytes-max", valueName: "N",
+            help: "Memory for one connection's headers (default 32768)."),
+        OptionSpec(
+            name: "body-bytes-max", valueName: "N", help: "Largest request body; larger ones get 413 (default 65536)."),
+        OptionSpec(
+            name: "shutdown-grace-seconds", valueName: "S",
+            help: "On SIGTERM, wait this long for requests in flight (default 30)."),
     ]
 
     static let command = Command(
@@ -29,7 +40,8 @@ enum ServeCommand {
             arguments: [],
             options: [
                 OptionSpec(name: "host", valueName: "ADDRESS", help: "IP address to listen on (default 127.0.0.1)."),
-                OptionSpec(name: "port", valueName: "PORT", help: "Port to listen on; 0 picks a free one (default 8080)."),
+                OptionSpec(
+                    name: "port", valueName: "PORT", help: "Port to listen on; 0 picks a free one (default 8080)."),
             ] + StoreOptions.specs + limitOptions
         ),
         run: run
@@ -39,22 +51,31 @@ enum ServeCommand {
         var configuration = HTTPServerConfiguration()
         configuration.host = arguments.string("host") ?? configuration.host
         guard isIPAddress(configuration.host) else {
-            throw UsageError(message: "--host must be an IP address (such as 127.0.0.1 or ::1), not \"\(configuration.host)\"")
+            throw UsageError(
+                message: "--host must be an IP address (such as 127.0.0.1 or ::1), not \"\(configuration.host)\"")
         }
         configuration.port = try arguments.integer("port", in: 0...65535).map(UInt16.init) ?? configuration.port
-        configuration.threadCount = try arguments.integer("threads", in: 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
+        configuration.threadCount =
+            try arguments.integer("threads", in: 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
         configuration.connectionIdleTimeoutSeconds =
-            try arguments.integer("connection-idle-timeout-seconds", in: 1...86_400) ?? configuration.connectionIdleTimeoutSeconds
+            try arguments.integer("connection-idle-timeout-seconds", in: 1...86_400)
+            ?? configuration.connectionIdleTimeoutSeconds
         configuration.requestReceiveTimeoutSeconds =
             try arguments.seconds("request-receive-timeout-seconds") ?? configuration.requestReceiveTimeoutSeconds
-        configuration.handlerTimeoutSeconds = try arguments.seconds("handler-timeout-seconds") ?? configuration.handlerTimeoutSeconds
-        configuration.connectionsMax = try arguments.integer("connections-max", in: 1...1_000_000) ?? configuration.connectionsMax
+        configuration.handlerTimeoutSeconds =
+            try arguments.seconds("handler-timeout-seconds") ?? configuration.handlerTimeoutSeconds
+        configuration.connectionsMax =
+            try arguments.integer("connections-max", in: 1...1_000_000) ?? configuration.connectionsMax
         configuration.connectionsPerAddressMax =
-            try arguments.integer("connections-per-address-max", in: 1...1_000_000) ?? configuration.connectionsPerAddressMax
+            try arguments.integer("connections-per-address-max", in: 1...1_000_000)
+            ?? configuration.connectionsPerAddressMax
         configuration.connectionMemoryBytesMax =
-            try arguments.integer("connection-memory-bytes-max", in: 8192...(16 << 20)) ?? configuration.connectionMemoryBytesMax
-        configuration.bodyBytesMax = try arguments.integer("body-bytes-max", in: 1...(16 << 20)) ?? configuration.bodyBytesMax
-        configuration.shutdownGraceSeconds = try arguments.seconds("shutdown-grace-seconds") ?? configuration.shutdownGraceSeconds
+            try arguments.integer("connection-memory-bytes-max", in: 8192...(16 << 20))
+            ?? configuration.connectionMemoryBytesMax
+        configuration.bodyBytesMax =
+            try arguments.integer("body-bytes-max", in: 1...(16 << 20)) ?? configuration.bodyBytesMax
+        configuration.shutdownGraceSeconds =
+            try arguments.seconds("shutdown-grace-seconds") ?? configuration.shutdownGraceSeconds
         return configuration
     }
 
@@ -88,7 +109,8 @@ enum ServeCommand {
 
     private static func isIPAddress(_ host: String) -> Bool {
         var address = in6_addr()
-        return host == "localhost" || inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1
+        return host == "localhost" || inet_pton(AF_INET, host, &address) == 1
+            || inet_pton(AF_INET6, host, &address) == 1
     }
 
     private static func terminationSignals() -> sigset_t {
@@ -110,7 +132,9 @@ enum ServeCommand {
         let reservedDescriptors = 64
         let available = Int(clamping: limit.rlim_cur) - reservedDescriptors
         guard connectionsMax > available else { return connectionsMax }
-        logger.log("warning", "connection limit lowered to fit the open-file limit", [("connections_max", .integer(available))])
+        logger.log(
+            "warning", "connection limit lowered to fit the open-file limit", [("connections_max", .integer(available))]
+        )
         return available
     }
 }

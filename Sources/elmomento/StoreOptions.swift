@@ -17,7 +17,8 @@ enum StoreOptions {
 
     /// Opens and migrates the database the options name.
     static func open(_ arguments: ParsedArguments) throws -> SQLiteStore {
-        let path = arguments.string("database")
+        let path =
+            arguments.string("database")
             ?? ProcessInfo.processInfo.environment["ELMOMENTO_DATABASE"]
             ?? "./data/elmomento.sqlite"
         guard !path.isEmpty else { throw UsageError(message: "--database must name a file") }

@@ -19,7 +19,9 @@ struct FixedGenerator: RandomNumberGenerator {
 
     @Test func encodesTimeThenRandomBitsLikeAULID() {
         var zeros = FixedGenerator(value: 0)
-        #expect(TimeOrderedID.make(prefix: "x", millisecondsSince1970: 0, using: &zeros) == "x_" + String(repeating: "0", count: 26))
+        #expect(
+            TimeOrderedID.make(prefix: "x", millisecondsSince1970: 0, using: &zeros) == "x_"
+                + String(repeating: "0", count: 26))
         var ones = FixedGenerator(value: .max)
         #expect(
             TimeOrderedID.make(prefix: "x", millisecondsSince1970: 0, using: &ones)

@@ -34,7 +34,9 @@ import Testing
     }
 
     @Test func theEnvironmentIsRecordedAndTheOtherOneRefused() async throws {
-        let created = try await runElmomento(["admin", "info", "--json", "--database", database, "--environment", "production"])
+        let created = try await runElmomento([
+            "admin", "info", "--json", "--database", database, "--environment", "production",
+        ])
         #expect(created.status == 0)
         let info = try #require(JSONSerialization.jsonObject(with: Data(created.standardOutput.utf8)) as? [String: Any])
         #expect(info["environment"] as? String == "production")
@@ -43,7 +45,9 @@ import Testing
         let omitted = try await runElmomento(["admin", "info", "--database", database, "--json"])
         #expect(omitted.standardOutput.contains("\"environment\":\"production\""))
 
-        let refused = try await runElmomento(["serve", "--port", "0", "--environment", "sandbox", "--database", database])
+        let refused = try await runElmomento([
+            "serve", "--port", "0", "--environment", "sandbox", "--database", database,
+        ])
         #expect(refused.status == 2)
         #expect(refused.standardError.contains("belongs to the production environment"))
     }
@@ -55,7 +59,9 @@ import Testing
     }
 
     @Test func optionsMayComeInAnyOrder() async throws {
-        let result = try await runElmomento(["admin", "info", "--json", "--database=\(database)", "--environment", "sandbox"])
+        let result = try await runElmomento([
+            "admin", "info", "--json", "--database=\(database)", "--environment", "sandbox",
+        ])
         #expect(result.status == 0)
     }
 }

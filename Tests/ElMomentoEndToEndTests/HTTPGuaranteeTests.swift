@@ -61,7 +61,9 @@ import Testing
     @Test func aHeaderNameWithWhitespaceIsRefusedAndTheConnectionClosed() async throws {
         try await withGateway { gateway in
             let connection = try gateway.connect()
-            try connection.send("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\nhelloGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            try connection.send(
+                "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\nhelloGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+            )
             #expect(try await connection.response().status == 400)
             #expect(try await connection.waitForClose(timeoutSeconds: 5))
         }
@@ -102,7 +104,8 @@ import Testing
         try await withGateway(arguments: ["--request-receive-timeout-seconds", "3"]) { gateway in
             let connection = try gateway.connect()
             let started = Date()
-            try connection.send("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n")
+            try connection.send(
+                "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n")
             var closed = false
             for byte in #"{"amount": 500000}  "#.utf8 where !closed {
                 try? connection.send([byte])
@@ -132,7 +135,9 @@ import Testing
     @Test func threeHundredConnectionsFromOneAddressAreAllServed() async throws {
         try raiseOpenFileLimit(to: 8192)
         try await withGateway { gateway in
-            let connections = try await onOwnThread { try (0..<300).map { _ in try gateway.connect(sourceAddress: "127.0.0.20") } }
+            let connections = try await onOwnThread {
+                try (0..<300).map { _ in try gateway.connect(sourceAddress: "127.0.0.20") }
+            }
             var statuses: [Int] = []
             for connection in connections {
                 statuses.append(try await connection.request("GET", "/healthz").status)

@@ -6,7 +6,8 @@ import Testing
     @Test func sigtermDuringASlowRequestLetsItFinishAndExitsZero() async throws {
         let gateway = try GatewayProcess()
         let connection = try gateway.connect()
-        try connection.send("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"a\":")
+        try connection.send(
+            "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"a\":")
         try await Task.sleep(for: .milliseconds(200))
         kill(gateway.processIdentifier, SIGTERM)
         let refused = try await onOwnThread {

@@ -15,11 +15,14 @@ import Testing
     }
 
     @Test func twoContentLengthsAreRefused() {
-        #expect(refusal([("Content-Length", "5"), ("content-length", "5")])?.isAmbiguous(header: "Content-Length") == true)
+        #expect(
+            refusal([("Content-Length", "5"), ("content-length", "5")])?.isAmbiguous(header: "Content-Length") == true)
     }
 
     @Test func contentLengthWithTransferEncodingIsRefused() {
-        #expect(refusal([("Content-Length", "5"), ("Transfer-Encoding", "chunked")])?.isAmbiguous(header: "Transfer-Encoding") == true)
+        #expect(
+            refusal([("Content-Length", "5"), ("Transfer-Encoding", "chunked")])?.isAmbiguous(
+                header: "Transfer-Encoding") == true)
     }
 
     @Test(arguments: ["gzip", "gzip, chunked", "chunked, identity", "identity", ""])

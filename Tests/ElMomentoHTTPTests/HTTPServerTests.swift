@@ -80,7 +80,8 @@ final class Gate: Sendable {
         let server = try start()
         defer { server.shutdown() }
         let connection = try RawConnection(port: server.port)
-        try connection.send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        try connection.send(
+            "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
         let response = try await connection.response()
         #expect(response.bodyText == "POST /c hello world")
     }
@@ -89,7 +90,8 @@ final class Gate: Sendable {
         let server = try start { $0.bodyBytesMax = 8 }
         defer { server.shutdown() }
         let connection = try RawConnection(port: server.port)
-        try connection.send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        try connection.send(
+            "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
         let response = try await connection.response()
         #expect(response.status == 413)
     }

@@ -23,7 +23,9 @@ import Testing
     }
 
     @Test func pathParametersArePercentDecoded() {
-        guard case .found(_, let parameters, let pattern) = router.match(method: "GET", path: "/api/1xbet/orders/A%3A1/") else {
+        guard
+            case .found(_, let parameters, let pattern) = router.match(method: "GET", path: "/api/1xbet/orders/A%3A1/")
+        else {
             Issue.record("no route")
             return
         }
@@ -43,7 +45,9 @@ import Testing
         #expect(handler("HEAD", "/healthz") == "health")
     }
 
-    @Test(arguments: ["/", "/api", "/api/1xbet", "/api//orders/", "/api/1xbet/orders/1/extra", "/healthzz", "//healthz"])
+    @Test(arguments: [
+        "/", "/api", "/api/1xbet", "/api//orders/", "/api/1xbet/orders/1/extra", "/healthzz", "//healthz",
+    ])
     func otherPathsAreNotFound(_ path: String) {
         guard case .notFound = router.match(method: "GET", path: path) else {
             Issue.record("\(path) should not match")
@@ -52,7 +56,10 @@ import Testing
     }
 
     @Test func patternsListEachPathOnceWithItsMethods() {
-        #expect(router.patterns.map(\.pattern) == ["/healthz", "/api/{merchant}/orders/", "/api/{merchant}/orders/{orderID}/"])
+        #expect(
+            router.patterns.map(\.pattern) == [
+                "/healthz", "/api/{merchant}/orders/", "/api/{merchant}/orders/{orderID}/",
+            ])
         #expect(router.patterns[1].methods == ["POST", "GET"])
     }
 }

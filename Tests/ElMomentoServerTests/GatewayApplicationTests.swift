@@ -49,7 +49,8 @@ final class LogLines: Sendable {
     }
 
     @Test func healthIs503WhenTheDatabaseDoesNotAnswer() async throws {
-        let response = await application(store: StubStore(reachable: false)).respond(to: HTTPRequest(method: "GET", target: "/healthz"))
+        let response = await application(store: StubStore(reachable: false)).respond(
+            to: HTTPRequest(method: "GET", target: "/healthz"))
         #expect(response.status == 503)
         #expect(try error(response)["code"] as? String == "unavailable")
     }
@@ -97,12 +98,14 @@ final class LogLines: Sendable {
     }
 
     @Test func refusalsUseTheEnvelopeToo() throws {
-        let response = application().refuse(.bodyTooLarge(limitBytes: 65536), request: HTTPRequest(method: "POST", target: "/x"))
+        let response = application().refuse(
+            .bodyTooLarge(limitBytes: 65536), request: HTTPRequest(method: "POST", target: "/x"))
         #expect(response.status == 413)
         #expect(try error(response)["code"] as? String == "body_too_large")
         #expect(response.headers["X-Request-Id"] != nil)
         let framing = application().refuse(
-            .ambiguousFraming(header: "Transfer-Encoding", reason: "r"), request: HTTPRequest(method: "POST", target: "/x")
+            .ambiguousFraming(header: "Transfer-Encoding", reason: "r"),
+            request: HTTPRequest(method: "POST", target: "/x")
         )
         #expect(framing.status == 400)
         #expect(try error(framing)["field"] as? String == "Transfer-Encoding")

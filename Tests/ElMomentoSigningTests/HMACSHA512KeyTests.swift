@@ -35,7 +35,8 @@ import Testing
                 + "a91ca5c11aa25eb4d679275cc5788063a5f19741120c4f2de2adebeb10a298dd"
         ),
         Vector(
-            name: "case 6", key: largerThanBlockKey, data: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
+            name: "case 6", key: largerThanBlockKey,
+            data: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
             code: "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
                 + "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598"
         ),

@@ -13,7 +13,8 @@ import Testing
 
     @Test func aGetIsSignedOverTheTimestampAlone() {
         let key = HMACSHA512Key(secret: Array("sk_test_example".utf8))
-        #expect(signer.sign(timestamp: "1766825847") == Hex.encode(key.authenticationCode(of: Array("1766825847".utf8))))
+        #expect(
+            signer.sign(timestamp: "1766825847") == Hex.encode(key.authenticationCode(of: Array("1766825847".utf8))))
     }
 
     @Test func signaturesAreLowercaseHexOf128Characters() {
@@ -32,12 +33,17 @@ import Testing
         let signature = signer.sign(timestamp: "1766825847", body: body)
         #expect(!signer.isValid(signature: signature, timestamp: "1766825848", body: body))
         #expect(!signer.isValid(signature: signature, timestamp: "1766825847", body: body + [0x20]))
-        #expect(!RequestSignature(secret: "sk_test_other").isValid(signature: signature, timestamp: "1766825847", body: body))
+        #expect(
+            !RequestSignature(secret: "sk_test_other").isValid(
+                signature: signature, timestamp: "1766825847", body: body))
         let flipped = String(signature.dropLast()) + (signature.last == "0" ? "1" : "0")
         #expect(!signer.isValid(signature: flipped, timestamp: "1766825847", body: body))
     }
 
-    @Test(arguments: ["", "abc", String(repeating: "g", count: 128), String(repeating: "0", count: 127), String(repeating: "0", count: 130)])
+    @Test(arguments: [
+        "", "abc", String(repeating: "g", count: 128), String(repeating: "0", count: 127),
+        String(repeating: "0", count: 130),
+    ])
     func refusesWhatIsNotA128CharacterHexString(_ signature: String) {
         #expect(!signer.isValid(signature: signature, timestamp: "1766825847", body: body))
     }

@@ -39,7 +39,8 @@ import Testing
     @Test func aSchemaNewerThanThisBuildIsRefused() throws {
         _ = try SQLiteStore(path: path, requested: nil)
         let connection = try SQLiteConnection(path: path)
-        try connection.query("INSERT INTO schema_migrations (version) VALUES (?)", [.integer(Int64(Migrations.latestVersion + 1))])
+        try connection.query(
+            "INSERT INTO schema_migrations (version) VALUES (?)", [.integer(Int64(Migrations.latestVersion + 1))])
         #expect(throws: StoreError.schemaTooNew(found: Migrations.latestVersion + 1, known: Migrations.latestVersion)) {
             try SQLiteStore(path: path, requested: nil)
         }

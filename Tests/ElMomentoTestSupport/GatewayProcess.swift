@@ -22,7 +22,8 @@ public final class GatewayProcess: Sendable {
 
     /// A path for a database in a new temporary folder.
     public static func temporaryDatabasePath() -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("elmomento-test-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "elmomento-test-\(UUID().uuidString)")
         return folder.appendingPathComponent("gateway.sqlite").path
     }
 
