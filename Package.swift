@@ -25,6 +25,7 @@ let package = Package(
         .testTarget(name: "ElMomentoStoreTests", dependencies: ["ElMomentoStore"]),
         .testTarget(name: "ElMomentoHTTPTests", dependencies: ["ElMomentoHTTP", "ElMomentoTestSupport"]),
         .testTarget(name: "ElMomentoServerTests", dependencies: ["ElMomentoServer"]),
+        .testTarget(name: "elmomentoTests", dependencies: ["elmomento"]),
         .testTarget(
             name: "ElMomentoEndToEndTests",
             dependencies: ["elmomento", "ElMomentoTestSupport"]

@@ -15,6 +15,7 @@ extension GatewayClock {
 
 /// The machine's clock.
 public struct SystemClock: GatewayClock {
+    /// The machine's clock.
     public init() {}
 
     public func millisecondsSince1970() -> UInt64 {

@@ -76,7 +76,8 @@ func logEngineMessage(context: UnsafeMutableRawPointer?, format: UnsafePointer<C
     guard let format, let arguments else { return }
     var buffer = [CChar](repeating: 0, count: 512)
     vsnprintf(&buffer, buffer.count, format, arguments)
-    engine(context).responder.engineDidLog(String(cString: buffer).trimmingTrailingNewlines())
+    let message = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    engine(context).responder.engineDidLog(message.trimmingTrailingNewlines())
 }
 
 func collectHeader(

@@ -14,18 +14,16 @@ final class Engine: Sendable {
     init(configuration: HTTPServerConfiguration, responder: any HTTPResponder) {
         self.configuration = configuration
         self.responder = responder
-        registry = ConnectionRegistry(
-            receiveTimeoutSeconds: configuration.requestReceiveTimeoutSeconds,
-            handlerTimeoutSeconds: configuration.handlerTimeoutSeconds
-        )
+        registry = ConnectionRegistry(configuration: configuration)
     }
 
     static var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     func requestStarted(target: String, connection: ConnectionHandle) -> InFlightRequest {
         requestsInFlight.add(1, ordering: .relaxed)
-        registry.requestStarted(connection)
+        registry.requestStarted(connection, now: Self.now)
         return InFlightRequest(
+            id: responder.makeRequestID(),
             target: target,
             clientAddress: SocketAddress.text(of: elm_mhd_client_address(connection.pointer))
         )
@@ -53,7 +51,8 @@ final class Engine: Sendable {
             if let refusal = Self.refusalBeforeBody(request.headers, bodyBytesMax: configuration.bodyBytesMax) {
                 // Queued before the body is read: libmicrohttpd answers and closes the
                 // connection, so nothing smuggled behind this request is ever read.
-                return queue(responder.refuse(refusal, request: request.request), on: connection, closing: true)
+                return queue(
+                    responder.refuse(refusal, request: request.request), for: request, on: connection, closing: true)
             }
             return .YES
         case .receivingBody where uploadSize.pointee > 0:
@@ -64,35 +63,44 @@ final class Engine: Sendable {
             registry.requestReceived(connection)
             if request.bodyTooLarge {
                 let refusal = HTTPRefusal.bodyTooLarge(limitBytes: configuration.bodyBytesMax)
-                return queue(responder.refuse(refusal, request: request.request), on: connection)
+                return queue(responder.refuse(refusal, request: request.request), for: request, on: connection)
             }
             startHandler(for: request, on: connection)
             return .YES
         case .handling:
             registry.resumed(connection)
-            request.phase = .answered
-            guard let response = request.takeAnswer() else { return .NO }
-            return queue(response, on: connection)
-        case .answered:
-            return .NO
+            guard let response = request.givenAnswer else { return .NO }
+            return queue(response, for: request, on: connection)
         }
     }
 
     /// Suspends the connection and runs the handler as a task; the connection is
-    /// resumed by whichever comes first, the handler's answer or its deadline.
+    /// resumed by whichever answers first: the handler, its deadline, or a stop.
     private func startHandler(for request: InFlightRequest, on connection: ConnectionHandle) {
         request.phase = .handling
+        // Suspended before it is registered, so that nothing can resume it before
+        // libmicrohttpd has suspended it.
         MHD_suspend_connection(connection.pointer)
-        registry.suspended(connection, request: request, now: Self.now)
-        let httpRequest = request.request
-        Task {
-            let response = await responder.respond(to: httpRequest)
-            answer(request, with: response, on: connection)
+        guard registry.suspended(connection, request: request, now: Self.now) else {
+            answer(request, with: responder.refuse(.shuttingDown, request: request.request), on: connection)
+            return
         }
+        let httpRequest = request.request
+        request.attach(
+            Task {
+                let response = await responder.respond(to: httpRequest)
+                answer(request, with: response, on: connection, byHandler: true)
+            }
+        )
     }
 
-    private func answer(_ request: InFlightRequest, with response: HTTPResponse, on connection: ConnectionHandle) {
-        if request.answer(with: response) {
+    private func answer(
+        _ request: InFlightRequest,
+        with response: HTTPResponse,
+        on connection: ConnectionHandle,
+        byHandler: Bool = false
+    ) {
+        if request.answer(with: response, byHandler: byHandler) {
             MHD_resume_connection(connection.pointer)
         }
     }
@@ -109,10 +117,21 @@ final class Engine: Sendable {
         }
     }
 
-    private func queue(_ response: HTTPResponse, on connection: ConnectionHandle, closing: Bool = false) -> MHD_Result {
+    /// Queues the answer to `request` and tells the responder what was sent: the one
+    /// place every answer passes, so each request is logged once, as answered.
+    private func queue(
+        _ response: HTTPResponse,
+        for request: InFlightRequest,
+        on connection: ConnectionHandle,
+        closing: Bool = false
+    ) -> MHD_Result {
+        responder.didAnswer(request.request, with: response)
         let created = response.body.withUnsafeBytes { bytes in
             MHD_create_response_from_buffer(
-                bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+                bytes.count,
+                UnsafeMutableRawPointer(mutating: bytes.baseAddress),
+                .RESPMEM_MUST_COPY
+            )
         }
         guard let created else { return .NO }
         defer { MHD_destroy_response(created) }
@@ -132,9 +151,16 @@ final class Engine: Sendable {
         }
     }
 
-    func answerSuspended(with refusal: HTTPRefusal) {
-        for (connection, request) in registry.allSuspended() {
-            answer(request, with: responder.refuse(refusal, request: request.request), on: connection)
+    /// Answers every handler still running, refuses any new one, and waits (at most
+    /// `timeoutNanoseconds`) until libmicrohttpd has resumed them all: it must not be
+    /// stopped while a connection is suspended.
+    func answerEveryHandler(timeoutNanoseconds: UInt64) {
+        for (connection, request) in registry.stopSuspending() {
+            answer(request, with: responder.refuse(.shuttingDown, request: request.request), on: connection)
+        }
+        let deadline = Self.now + timeoutNanoseconds
+        while registry.hasSuspended && Self.now < deadline {
+            usleep(10_000)
         }
     }
 
@@ -160,9 +186,9 @@ final class Engine: Sendable {
                 header: "Transfer-Encoding", reason: "a request may not carry both Content-Length and Transfer-Encoding"
             )
         }
-        if encodings.count > 1
-            || encodings.contains(where: { !$0.trimmingCharacters(in: .whitespaces).caseInsensitiveEquals("chunked") })
-        {
+        // Compared as libmicrohttpd compares it (it strips only leading whitespace):
+        // "chunked " with a trailing space would be chunked here and not there.
+        if encodings.count > 1 || encodings.contains(where: { !$0.caseInsensitiveEquals("chunked") }) {
             return .ambiguousFraming(
                 header: "Transfer-Encoding", reason: "the only Transfer-Encoding accepted is chunked")
         }

@@ -2,6 +2,7 @@
 public struct HTTPHeaders: Sendable, Sequence {
     private var fields: [(name: String, value: String)]
 
+    /// Fields in the order they arrived; names keep the case they were sent in.
     public init(_ fields: [(name: String, value: String)] = []) {
         self.fields = fields
     }
@@ -39,12 +40,15 @@ private func asciiLowercased(_ byte: UInt8) -> UInt8 {
 
 /// A request whose headers and body have been received in full.
 public struct HTTPRequest: Sendable {
+    /// The id the responder gave this request when it started (`req_…`).
+    public var id: String
     /// The method as sent (`GET`, `POST`…).
     public var method: String
     /// The path, still percent-encoded, without the query.
     public var path: String
     /// The query after `?`, still percent-encoded, or `nil` when there was no `?`.
     public var query: String?
+    /// The header fields, as received.
     public var headers: HTTPHeaders
     /// The body's raw bytes, exactly as received.
     public var body: [UInt8]
@@ -53,7 +57,9 @@ public struct HTTPRequest: Sendable {
     /// When the request line arrived, in monotonic nanoseconds, for latency.
     public var receivedAtNanoseconds: UInt64
 
+    /// A request for `target` (path and optional query, as on the request line).
     public init(
+        id: String,
         method: String,
         target: String,
         headers: HTTPHeaders = HTTPHeaders(),
@@ -61,6 +67,7 @@ public struct HTTPRequest: Sendable {
         clientAddress: String = "127.0.0.1",
         receivedAtNanoseconds: UInt64 = 0
     ) {
+        self.id = id
         self.method = method
         if let questionMark = target.firstIndex(of: "?") {
             path = String(target[..<questionMark])
@@ -78,10 +85,14 @@ public struct HTTPRequest: Sendable {
 
 /// An answer: status, header fields and a complete body.
 public struct HTTPResponse: Sendable {
+    /// The status code.
     public var status: Int
+    /// Header fields; the engine adds `Date`, `Content-Length` and, when closing, `Connection`.
     public var headers: HTTPHeaders
+    /// The whole body.
     public var body: [UInt8]
 
+    /// An answer with `status`, `headers` and `body`.
     public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status
         self.headers = headers

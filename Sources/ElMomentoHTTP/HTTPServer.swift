@@ -5,6 +5,7 @@ import Synchronization
 
 /// Why the server could not start.
 public struct HTTPServerError: Error, CustomStringConvertible {
+    /// What went wrong, for the operator.
     public let description: String
 }
 
@@ -20,12 +21,15 @@ public final class HTTPServer: Sendable {
     private let daemon: DaemonHandle
     private let sweeper: DeadlineSweeper
 
-    /// Starts listening and serving at once.
+    private let stopped = Atomic<Bool>(false)
+
+    /// Starts listening and serving at once. The server serves until `shutdown()`,
+    /// which dropping the last reference to it also calls.
     public init(configuration: HTTPServerConfiguration, responder: some HTTPResponder) throws {
-        let engine = Engine(configuration: configuration, responder: responder)
-        let context = Unmanaged.passRetained(engine).toOpaque()
         var address = try SocketAddress(host: configuration.host, port: configuration.port)
         let addressFlag = address.isIPv6 ? MHD_USE_IPv6.rawValue : 0
+        let engine = Engine(configuration: configuration, responder: responder)
+        let context = Unmanaged.passRetained(engine).toOpaque()
         let started = address.withSocketAddress { socketAddress in
             var options = Self.options(for: configuration, context: context)
             options.insert(MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: socketAddress), at: 1)
@@ -44,19 +48,26 @@ public final class HTTPServer: Sendable {
         sweeper = DeadlineSweeper(engine: engine)
     }
 
+    deinit {
+        shutdown()
+    }
+
     /// Stops accepting, lets requests in flight finish (answering `503` to handlers
     /// still running when the grace period ends), then stops every engine thread.
+    /// Only the first call does anything; later ones return at once.
     public func shutdown() {
+        guard stopped.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged
+        else { return }
         let listeningSocket = MHD_quiesce_daemon(daemon.pointer)
         if listeningSocket >= 0 {
             // Refuse new connections now rather than leave them queued, unanswered.
             Glibc.shutdown(listeningSocket, Int32(SHUT_RDWR))
         }
         engine.draining.store(true, ordering: .sequentiallyConsistent)
-        let graceEnd = DispatchTime.now().uptimeNanoseconds + UInt64(engine.configuration.shutdownGraceSeconds * 1e9)
-        engine.waitForRequestsInFlight(until: graceEnd)
-        engine.answerSuspended(with: .handlerTimedOut)
-        engine.waitForRequestsInFlight(until: DispatchTime.now().uptimeNanoseconds + 1_000_000_000)
+        let graceNanoseconds = UInt64(engine.configuration.shutdownGraceSeconds * 1e9)
+        engine.waitForRequestsInFlight(until: Engine.now + graceNanoseconds)
+        engine.answerEveryHandler(timeoutNanoseconds: 5_000_000_000)
+        engine.waitForRequestsInFlight(until: Engine.now + 1_000_000_000)
         sweeper.stop()
         MHD_stop_daemon(daemon.pointer)
         if listeningSocket >= 0 { close(listeningSocket) }
@@ -95,7 +106,8 @@ typealias URILogCallback =
 
 /// The daemon pointer and the retained engine its callbacks receive.
 ///
-/// Sendable because both are only handed to libmicrohttpd's thread-safe stop calls.
+/// Sendable because both are used only by `shutdown()`, which the `stopped` flag lets
+/// run once, on one thread.
 private struct DaemonHandle: @unchecked Sendable {
     let pointer: OpaquePointer
     let context: UnsafeMutableRawPointer

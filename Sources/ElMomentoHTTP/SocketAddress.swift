@@ -51,6 +51,6 @@ struct SocketAddress {
         default:
             return "unknown"
         }
-        return String(cString: buffer)
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }

@@ -7,13 +7,18 @@ import ElMomentoHTTP
 /// The one client-facing error type: handlers throw it, and anything else they throw
 /// becomes a logged `500 internal_error` that tells the client nothing more.
 public struct APIError: Error, Sendable, Equatable {
+    /// The HTTP status code.
     public let status: Int
+    /// The stable, machine-readable code (`invalid_signature`).
     public let code: String
+    /// What went wrong, for the person integrating.
     public let message: String
+    /// The request field at fault (`amount`; `request.email` for a nested one), where one is.
     public let field: String?
     /// Extra header fields the answer carries (`Allow`, `Retry-After`).
     public let headers: [String: String]
 
+    /// An error with its status, code and message, and optionally the field and extra headers.
     public init(status: Int, code: String, message: String, field: String? = nil, headers: [String: String] = [:]) {
         self.status = status
         self.code = code
@@ -22,7 +27,7 @@ public struct APIError: Error, Sendable, Equatable {
         self.headers = headers
     }
 
-    /// The JSON error envelope, with `requestID` in the body and in `X-Request-Id`.
+    /// The JSON error envelope, with `requestID` in the body.
     public func response(requestID: String) -> HTTPResponse {
         var error: [(String, JSONValue)] = [("code", .string(code)), ("message", .string(message))]
         if let field { error.append(("field", .string(field))) }
@@ -64,6 +69,8 @@ public struct APIError: Error, Sendable, Equatable {
         case .handlerTimedOut:
             APIError(
                 status: 503, code: "unavailable", message: "The gateway could not answer in time; try again shortly.")
+        case .shuttingDown:
+            APIError(status: 503, code: "unavailable", message: "The gateway is restarting; try again shortly.")
         }
     }
 }

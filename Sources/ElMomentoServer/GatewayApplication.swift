@@ -6,9 +6,11 @@ import Foundation
 
 /// What a route's handler receives.
 public struct RequestContext: Sendable {
+    /// The request as received.
     public let request: HTTPRequest
     /// Path parameters, percent-decoded (`merchant`, `orderID`).
     public let parameters: [String: String]
+    /// This request's `req_…` id, also sent in `X-Request-Id`.
     public let requestID: String
 }
 
@@ -23,6 +25,7 @@ public struct GatewayApplication: HTTPResponder {
     private let logger: Logger
     private let clock: any GatewayClock
 
+    /// The gateway over `store`, logging to `logger`, with time from `clock`.
     public init(store: some GatewayStore, logger: Logger, clock: some GatewayClock = SystemClock()) {
         self.logger = logger
         self.clock = clock
@@ -31,61 +34,69 @@ public struct GatewayApplication: HTTPResponder {
         self.router = router
     }
 
+    public func makeRequestID() -> String {
+        TimeOrderedID.make(prefix: "req", clock: clock)
+    }
+
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
-        let requestID = TimeOrderedID.make(prefix: "req", clock: clock)
-        var route = "unmatched"
-        var response: HTTPResponse
+        let response: HTTPResponse
         switch router.match(method: request.method, path: request.path) {
-        case .found(let handler, let parameters, let pattern):
-            route = pattern
+        case .found(let handler, let parameters, _):
             do {
                 response = try await handler(
-                    RequestContext(request: request, parameters: parameters, requestID: requestID))
+                    RequestContext(request: request, parameters: parameters, requestID: request.id))
             } catch let error as APIError {
-                response = error.response(requestID: requestID)
+                response = error.response(requestID: request.id)
             } catch {
                 logger.log(
                     "error", "handler failed",
-                    [("request_id", .string(requestID)), ("error", .string(String(describing: error)))])
-                response = APIError.internalError.response(requestID: requestID)
+                    [("request_id", .string(request.id)), ("error", .string(String(describing: error)))]
+                )
+                response = APIError.internalError.response(requestID: request.id)
             }
         case .methodNotAllowed(let allowed):
-            response = APIError.methodNotAllowed(allowed: allowed).response(requestID: requestID)
+            response = APIError.methodNotAllowed(allowed: allowed).response(requestID: request.id)
         case .notFound:
-            response = APIError.notFound.response(requestID: requestID)
+            response = APIError.notFound.response(requestID: request.id)
         }
-        response.headers.add("X-Request-Id", requestID)
-        logRequest(request, route: route, status: response.status, requestID: requestID)
-        return response
+        return Self.identified(response, requestID: request.id)
     }
 
     public func refuse(_ refusal: HTTPRefusal, request: HTTPRequest) -> HTTPResponse {
-        let requestID = TimeOrderedID.make(prefix: "req", clock: clock)
-        var response = APIError.refusal(refusal).response(requestID: requestID)
-        response.headers.add("X-Request-Id", requestID)
-        logRequest(request, route: "refused", status: response.status, requestID: requestID)
-        return response
+        Self.identified(APIError.refusal(refusal).response(requestID: request.id), requestID: request.id)
     }
 
-    public func engineDidLog(_ message: String) {
-        logger.log("warning", "http engine", [("detail", .string(message))])
-    }
-
-    private func logRequest(_ request: HTTPRequest, route: String, status: Int, requestID: String) {
+    public func didAnswer(_ request: HTTPRequest, with response: HTTPResponse) {
+        let route =
+            switch router.match(method: request.method, path: request.path) {
+            case .found(_, _, let pattern): pattern
+            case .methodNotAllowed, .notFound: "unmatched"
+            }
         let elapsed = DispatchTime.now().uptimeNanoseconds &- request.receivedAtNanoseconds
         let latency = request.receivedAtNanoseconds == 0 ? 0 : Double(elapsed) / 1e6
         logger.log(
             "info",
             "request",
             [
-                ("request_id", .string(requestID)),
+                ("request_id", .string(request.id)),
                 ("method", .string(request.method)),
                 ("route", .string(route)),
-                ("status", .integer(status)),
+                ("status", .integer(response.status)),
                 ("latency_ms", .number(String(format: "%.3f", latency))),
                 ("client", .string(request.clientAddress)),
             ]
         )
+    }
+
+    public func engineDidLog(_ message: String) {
+        logger.log("warning", "http engine", [("detail", .string(message))])
+    }
+
+    /// Every answer carries its request's id in `X-Request-Id`.
+    private static func identified(_ response: HTTPResponse, requestID: String) -> HTTPResponse {
+        var response = response
+        response.headers.add("X-Request-Id", requestID)
+        return response
     }
 
     private static func health(of store: some GatewayStore, logger: Logger) async throws -> HTTPResponse {

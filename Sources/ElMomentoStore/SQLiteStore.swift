@@ -12,6 +12,7 @@ public final class SQLiteStore: GatewayStore, @unchecked Sendable {
     private let connection: SQLiteConnection
     private let queue: DispatchQueue
 
+    /// The environment the database records (SPEC 7).
     public let environment: GatewayEnvironment
     /// The schema version after migrating.
     public let schemaVersion: Int
@@ -43,6 +44,7 @@ public final class SQLiteStore: GatewayStore, @unchecked Sendable {
         queue = DispatchQueue(label: "elmomento.sqlite")
     }
 
+    /// Reads the schema table, so the answer shows the file itself can be read.
     public func ping() async throws {
         _ = try await perform { connection in
             try connection.query("SELECT count(*) FROM schema_migrations")
@@ -61,7 +63,7 @@ public final class SQLiteStore: GatewayStore, @unchecked Sendable {
     }
 
     /// The value of a connection-level setting, for tests of durability settings.
-    public func pragma(_ name: String) async throws -> String? {
+    func pragma(_ name: String) async throws -> String? {
         try await perform { connection in
             try connection.query("PRAGMA \(name)").first?.first.flatMap { value in
                 value.text ?? value.integer.map(String.init)

@@ -1,6 +1,9 @@
-/// A command-line mistake: told on standard error with exit status 2.
+/// A mistake in what the operator asked: told on standard error with exit status 2.
 struct UsageError: Error {
     let message: String
+    /// Whether pointing at `--help` helps: not when the arguments were well formed but
+    /// name something unusable, such as a database of the other environment.
+    var suggestsHelp = true
 }
 
 /// One `--name` option a command takes; `valueName` is `nil` for a flag.

@@ -28,7 +28,9 @@ enum CommandLineInterface {
             return try command.run(parsed)
         } catch let error as UsageError {
             printError("elmomento \(command.spec.words.joined(separator: " ")): \(error.message)")
-            printError("Run 'elmomento \(command.spec.words.joined(separator: " ")) --help' for usage.")
+            if error.suggestsHelp {
+                printError("Run 'elmomento \(command.spec.words.joined(separator: " ")) --help' for usage.")
+            }
             return 2
         } catch {
             printError("elmomento \(command.spec.words.joined(separator: " ")): \(error)")

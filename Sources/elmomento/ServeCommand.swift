@@ -50,7 +50,7 @@ enum ServeCommand {
     static func configuration(from arguments: ParsedArguments) throws(UsageError) -> HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration()
         configuration.host = arguments.string("host") ?? configuration.host
-        guard isIPAddress(configuration.host) else {
+        guard HTTPServerConfiguration.isListenable(host: configuration.host) else {
             throw UsageError(
                 message: "--host must be an IP address (such as 127.0.0.1 or ::1), not \"\(configuration.host)\"")
         }
@@ -105,12 +105,6 @@ enum ServeCommand {
         server.shutdown()
         logger.log("info", "stopped")
         return 0
-    }
-
-    private static func isIPAddress(_ host: String) -> Bool {
-        var address = in6_addr()
-        return host == "localhost" || inet_pton(AF_INET, host, &address) == 1
-            || inet_pton(AF_INET6, host, &address) == 1
     }
 
     private static func terminationSignals() -> sigset_t {

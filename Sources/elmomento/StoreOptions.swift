@@ -29,7 +29,10 @@ enum StoreOptions {
         do {
             return try SQLiteStore(path: path, requested: environment)
         } catch let error as StoreError {
-            throw UsageError(message: error.description)
+            // Asking for the other environment is the operator's mistake (exit 2); a
+            // schema from a newer build is not (exit 1).
+            guard case .environmentMismatch = error else { throw error }
+            throw UsageError(message: error.description, suggestsHelp: false)
         }
     }
 }

@@ -53,6 +53,7 @@ import Testing
             let response = try await connection.response()
             expectEnvelope(response, status: 400, code: "validation_failed")
             #expect(try await connection.waitForClose(timeoutSeconds: 5))
+            #expect(connection.unreadByteCount == 0, "the smuggled request got an answer")
         }
     }
 
@@ -66,6 +67,7 @@ import Testing
             )
             #expect(try await connection.response().status == 400)
             #expect(try await connection.waitForClose(timeoutSeconds: 5))
+            #expect(connection.unreadByteCount == 0, "the smuggled request got an answer")
         }
     }
 
@@ -81,6 +83,7 @@ import Testing
             let response = try await connection.response()
             expectEnvelope(response, status: 413, code: "body_too_large")
             #expect(try await connection.waitForClose(timeoutSeconds: 5))
+            #expect(connection.unreadByteCount == 0)
         }
     }
 

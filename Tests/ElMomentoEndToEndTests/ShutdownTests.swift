@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct ShutdownTests {
     @Test func sigtermDuringASlowRequestLetsItFinishAndExitsZero() async throws {
-        let gateway = try GatewayProcess()
+        let gateway = try await onOwnThread { try GatewayProcess() }
         let connection = try gateway.connect()
         try connection.send(
             "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"a\":")
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func sigtermWithIdleKeptAliveConnectionsExitsPromptly() async throws {
-        let gateway = try GatewayProcess()
+        let gateway = try await onOwnThread { try GatewayProcess() }
         let idle = try (0..<5).map { _ in try gateway.connect() }
         for connection in idle {
             #expect(try await connection.request("GET", "/healthz").status == 200)

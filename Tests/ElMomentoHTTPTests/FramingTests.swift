@@ -11,7 +11,7 @@ import Testing
     @Test func anOrdinaryRequestPasses() {
         #expect(refusal([("Host", "x"), ("Content-Length", "10"), ("Content-Type", "application/json")]) == nil)
         #expect(refusal([("Host", "x"), ("Transfer-Encoding", "chunked")]) == nil)
-        #expect(refusal([("Host", "x"), ("Transfer-Encoding", " Chunked ")]) == nil)
+        #expect(refusal([("Host", "x"), ("Transfer-Encoding", "Chunked")]) == nil)
     }
 
     @Test func twoContentLengthsAreRefused() {
@@ -25,7 +25,9 @@ import Testing
                 header: "Transfer-Encoding") == true)
     }
 
-    @Test(arguments: ["gzip", "gzip, chunked", "chunked, identity", "identity", ""])
+    /// libmicrohttpd compares the value exactly (after leading whitespace), so a
+    /// trailing space would make it read to the connection's end: refused here.
+    @Test(arguments: ["gzip", "gzip, chunked", "chunked, identity", "identity", "", "chunked ", " chunked"])
     func anyTransferEncodingButChunkedIsRefused(_ encoding: String) {
         #expect(refusal([("Transfer-Encoding", encoding)])?.isAmbiguous(header: "Transfer-Encoding") == true)
     }

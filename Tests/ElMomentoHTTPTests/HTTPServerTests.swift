@@ -4,12 +4,30 @@ import Foundation
 import Synchronization
 import Testing
 
-/// A responder whose answers the test decides, and whose refusals name the refusal.
-struct ScriptedResponder: HTTPResponder {
+/// A responder whose answers the test decides, whose refusals name the refusal, and
+/// which keeps every answer the engine reports as sent.
+final class ScriptedResponder: HTTPResponder {
     let answer: @Sendable (HTTPRequest) async -> HTTPResponse
+    private let nextID = Atomic<Int>(0)
+    private let sent = Mutex<[(id: String, status: Int)]>([])
+
+    init(answer: @escaping @Sendable (HTTPRequest) async -> HTTPResponse) {
+        self.answer = answer
+    }
+
+    /// The answers sent so far, by request id.
+    var answersSent: [(id: String, status: Int)] { sent.withLock { $0 } }
+
+    func makeRequestID() -> String {
+        "req_\(nextID.add(1, ordering: .relaxed).newValue)"
+    }
 
     func respond(to request: HTTPRequest) async -> HTTPResponse {
         await answer(request)
+    }
+
+    func didAnswer(_ request: HTTPRequest, with response: HTTPResponse) {
+        sent.withLock { $0.append((request.id, response.status)) }
     }
 
     func refuse(_ refusal: HTTPRefusal, request: HTTPRequest) -> HTTPResponse {
@@ -18,6 +36,7 @@ struct ScriptedResponder: HTTPResponder {
             case .ambiguousFraming: 400
             case .bodyTooLarge: 413
             case .handlerTimedOut: 503
+            case .shuttingDown: 503
             }
         return HTTPResponse(status: status, body: Array("\(refusal)".utf8))
     }
@@ -48,91 +67,131 @@ final class Gate: Sendable {
         }
         waiting.forEach { $0.resume() }
     }
-
-    var isOpen: Bool { state.withLock { $0.open } }
 }
 
+/// The engine in this process, on real sockets, with answers the tests script.
 @Suite struct HTTPServerTests {
-    private func start(
+    /// Runs `body` with a server on a free port, and stops the server afterwards, off
+    /// the cooperative pool (a stop waits for handlers that need that pool).
+    private func withServer(
         _ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
         answer: @escaping @Sendable (HTTPRequest) async -> HTTPResponse = { request in
             HTTPResponse(status: 200, body: Array("\(request.method) \(request.path) ".utf8) + request.body)
-        }
-    ) throws -> HTTPServer {
+        },
+        _ body: (HTTPServer, ScriptedResponder) async throws -> Void
+    ) async throws {
         var configuration = HTTPServerConfiguration()
         configuration.port = 0
         configuration.shutdownGraceSeconds = 5
         configure(&configuration)
-        return try HTTPServer(configuration: configuration, responder: ScriptedResponder(answer: answer))
+        let responder = ScriptedResponder(answer: answer)
+        let server = try HTTPServer(configuration: configuration, responder: responder)
+        do {
+            try await body(server, responder)
+        } catch {
+            try await onOwnThread { server.shutdown() }
+            throw error
+        }
+        try await onOwnThread { server.shutdown() }
     }
 
     @Test func keepAliveServesSeveralRequestsOnOneConnection() async throws {
-        let server = try start()
-        defer { server.shutdown() }
-        let connection = try RawConnection(port: server.port)
-        let first = try await connection.request("GET", "/a?x=1")
-        let second = try await connection.request("POST", "/b", body: Array("hello".utf8))
-        #expect(first.status == 200 && first.bodyText == "GET /a ")
-        #expect(second.status == 200 && second.bodyText == "POST /b hello")
+        try await withServer { server, responder in
+            let connection = try RawConnection(port: server.port)
+            let first = try await connection.request("GET", "/a?x=1")
+            let second = try await connection.request("POST", "/b", body: Array("hello".utf8))
+            #expect(first.status == 200 && first.bodyText == "GET /a ")
+            #expect(second.status == 200 && second.bodyText == "POST /b hello")
+            #expect(responder.answersSent.map(\.status) == [200, 200])
+            #expect(Set(responder.answersSent.map(\.id)).count == 2)
+        }
+    }
+
+    /// The receive deadline starts at a request's first line, not at the previous
+    /// answer: a kept-alive connection may rest between requests up to the idle timeout.
+    @Test func aKeptAliveConnectionMayRestLongerThanTheReceiveDeadline() async throws {
+        try await withServer({ $0.requestReceiveTimeoutSeconds = 0.3 }) { server, _ in
+            let connection = try RawConnection(port: server.port)
+            #expect(try await connection.request("GET", "/a").status == 200)
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await connection.request("GET", "/b").status == 200)
+        }
+    }
+
+    @Test func aConnectionThatStartsNoRequestIsClosedAtTheIdleTimeout() async throws {
+        try await withServer({ $0.connectionIdleTimeoutSeconds = 1 }) { server, _ in
+            let connection = try RawConnection(port: server.port)
+            let started = Date()
+            var closed = false
+            for byte in "GET /a HTTP/1.1".utf8 where !closed {
+                try? connection.send([byte])
+                closed = try await connection.waitForClose(timeoutSeconds: 0.4)
+            }
+            #expect(closed)
+            #expect(Date().timeIntervalSince(started) < 3)
+        }
     }
 
     @Test func aChunkedBodyArrivesWhole() async throws {
-        let server = try start()
-        defer { server.shutdown() }
-        let connection = try RawConnection(port: server.port)
-        try connection.send(
-            "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
-        let response = try await connection.response()
-        #expect(response.bodyText == "POST /c hello world")
+        try await withServer { server, _ in
+            let connection = try RawConnection(port: server.port)
+            try connection.send(
+                "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+            )
+            #expect(try await connection.response().bodyText == "POST /c hello world")
+        }
     }
 
     @Test func aChunkedBodyPastTheLimitIsCountedAndRefused() async throws {
-        let server = try start { $0.bodyBytesMax = 8 }
-        defer { server.shutdown() }
-        let connection = try RawConnection(port: server.port)
-        try connection.send(
-            "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
-        let response = try await connection.response()
-        #expect(response.status == 413)
+        try await withServer({ $0.bodyBytesMax = 8 }) { server, responder in
+            let connection = try RawConnection(port: server.port)
+            try connection.send(
+                "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+            )
+            #expect(try await connection.response().status == 413)
+            #expect(responder.answersSent.map(\.status) == [413])
+        }
     }
 
-    @Test func aHandlerPastItsDeadlineIsAnswered503() async throws {
-        let gate = Gate()
-        let server = try start({ $0.handlerTimeoutSeconds = 0.3 }) { _ in
-            await gate.wait()
+    /// The late handler is cancelled, and only the 503 that was sent is reported.
+    @Test func aHandlerPastItsDeadlineIsAnswered503AndCancelled() async throws {
+        let cancelled = Atomic<Bool>(false)
+        let finished = Gate()
+        try await withServer({ $0.handlerTimeoutSeconds = 0.3 }) { _ in
+            try? await Task.sleep(for: .seconds(5))
+            cancelled.store(Task.isCancelled, ordering: .relaxed)
+            finished.open()
             return HTTPResponse(status: 200)
+        } _: { server, responder in
+            let started = Date()
+            let response = try await RawConnection(port: server.port).request("GET", "/slow")
+            #expect(response.status == 503)
+            #expect(Date().timeIntervalSince(started) < 3)
+            await finished.wait()
+            let wasCancelled = cancelled.load(ordering: .relaxed)
+            #expect(wasCancelled, "the late handler is cancelled")
+            #expect(responder.answersSent.map(\.status) == [503])
         }
-        defer {
-            gate.open()
-            server.shutdown()
-        }
-        let started = Date()
-        let response = try await RawConnection(port: server.port).request("GET", "/slow")
-        #expect(response.status == 503)
-        #expect(Date().timeIntervalSince(started) < 3)
     }
 
     @Test func shutdownStopsAcceptingAndFinishesRequestsInFlight() async throws {
         let handlerStarted = Gate()
         let release = Gate()
-        let server = try start(answer: { _ in
-            handlerStarted.open()
-            await release.wait()
-            return HTTPResponse(status: 200, body: Array("finished".utf8))
-        })
+        var configuration = HTTPServerConfiguration()
+        configuration.port = 0
+        let server = try HTTPServer(
+            configuration: configuration,
+            responder: ScriptedResponder { _ in
+                handlerStarted.open()
+                await release.wait()
+                return HTTPResponse(status: 200, body: Array("finished".utf8))
+            }
+        )
         let connection = try RawConnection(port: server.port)
         try connection.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
         await handlerStarted.wait()
         let stopping = Task { try await onOwnThread { server.shutdown() } }
-        let refused = try await onOwnThread { [port = server.port] in
-            let deadline = Date().addingTimeInterval(5)
-            while Date() < deadline {
-                guard (try? RawConnection(port: port)) != nil else { return true }
-                usleep(20_000)
-            }
-            return false
-        }
-        #expect(refused, "new connections are refused once stopping")
+        #expect(try await connectionsAreRefused(port: server.port), "new connections are refused once stopping")
         release.open()
         let response = try await connection.response()
         #expect(response.status == 200 && response.bodyText == "finished")
@@ -142,19 +201,50 @@ final class Gate: Sendable {
 
     @Test func shutdownAnswersHandlersStillRunningWhenGraceEnds() async throws {
         let handlerStarted = Gate()
-        let never = Gate()
-        let server = try start({ $0.shutdownGraceSeconds = 0.3 }) { _ in
+        try await withServer({ $0.shutdownGraceSeconds = 0.3 }) { _ in
             handlerStarted.open()
-            await never.wait()
+            try? await Task.sleep(for: .seconds(30))
             return HTTPResponse(status: 200)
+        } _: { server, _ in
+            let connection = try RawConnection(port: server.port)
+            try connection.send("GET /stuck HTTP/1.1\r\nHost: x\r\n\r\n")
+            await handlerStarted.wait()
+            let stopping = Task { try await onOwnThread { server.shutdown() } }
+            #expect(try await connection.response().status == 503)
+            try await stopping.value
         }
-        defer { never.open() }
-        let connection = try RawConnection(port: server.port)
-        try connection.send("GET /stuck HTTP/1.1\r\nHost: x\r\n\r\n")
-        await handlerStarted.wait()
-        let stopping = Task { try await onOwnThread { server.shutdown() } }
-        let response = try await connection.response()
-        #expect(response.status == 503)
-        try await stopping.value
+    }
+
+    /// A request whose body finishes arriving after the grace period is answered 503
+    /// instead of starting a handler the stopping engine could not wait for.
+    @Test func aRequestCompletedAfterGraceIsAnsweredInsteadOfHandled() async throws {
+        try await withServer({ $0.shutdownGraceSeconds = 0.2 }) { server, responder in
+            let connection = try RawConnection(port: server.port)
+            try connection.send("POST /late HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab")
+            try await Task.sleep(for: .milliseconds(100))
+            let stopping = Task { try await onOwnThread { server.shutdown() } }
+            try await Task.sleep(for: .milliseconds(500))
+            try connection.send("cd")
+            #expect(try await connection.response().status == 503)
+            try await stopping.value
+            #expect(responder.answersSent.map(\.status) == [503])
+        }
+    }
+
+    @Test func shutdownTwiceIsHarmless() async throws {
+        try await withServer { server, _ in
+            try await onOwnThread { server.shutdown() }
+        }
+    }
+
+    private func connectionsAreRefused(port: UInt16) async throws -> Bool {
+        try await onOwnThread {
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline {
+                guard (try? RawConnection(port: port)) != nil else { return true }
+                usleep(20_000)
+            }
+            return false
+        }
     }
 }

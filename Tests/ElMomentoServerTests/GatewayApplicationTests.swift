@@ -42,31 +42,40 @@ final class LogLines: Sendable {
 
     @Test(arguments: ["/healthz", "/healthz/"])
     func healthAnswersWhenTheDatabaseDoes(_ path: String) async throws {
-        let response = await application().respond(to: HTTPRequest(method: "GET", target: path))
+        let response = await application().respond(to: HTTPRequest(id: "req_test", method: "GET", target: path))
         #expect(response.status == 200)
         #expect(try json(response)["status"] as? String == "ok")
-        #expect(response.headers["X-Request-Id"]?.hasPrefix("req_") == true)
+        #expect(response.headers["X-Request-Id"] == "req_test")
+    }
+
+    @Test func requestIDsAreTimeOrderedAndDistinct() {
+        let application = application()
+        let ids = (0..<100).map { _ in application.makeRequestID() }
+        #expect(Set(ids).count == 100)
+        #expect(ids.allSatisfy { $0.hasPrefix("req_") && $0.count == 30 })
     }
 
     @Test func healthIs503WhenTheDatabaseDoesNotAnswer() async throws {
         let response = await application(store: StubStore(reachable: false)).respond(
-            to: HTTPRequest(method: "GET", target: "/healthz"))
+            to: HTTPRequest(id: "req_test", method: "GET", target: "/healthz"))
         #expect(response.status == 503)
         #expect(try error(response)["code"] as? String == "unavailable")
     }
 
     @Test func anUnknownRouteGetsTheEnvelopeWithTheRequestID() async throws {
-        let response = await application().respond(to: HTTPRequest(method: "GET", target: "/nowhere"))
+        let response = await application().respond(to: HTTPRequest(id: "req_test", method: "GET", target: "/nowhere"))
         #expect(response.status == 404)
         let body = try error(response)
         #expect(body["code"] as? String == "not_found")
-        #expect(body["request_id"] as? String == response.headers["X-Request-Id"])
+        #expect(body["request_id"] as? String == "req_test")
+        #expect(response.headers["X-Request-Id"] == "req_test")
         #expect(body["field"] == nil)
         #expect(response.headers["Content-Type"] == "application/json")
     }
 
     @Test func aWrongMethodIs405WithAllow() async throws {
-        let response = await application().respond(to: HTTPRequest(method: "DELETE", target: "/healthz"))
+        let response = await application().respond(
+            to: HTTPRequest(id: "req_test", method: "DELETE", target: "/healthz"))
         #expect(response.status == 405)
         #expect(response.headers["Allow"] == "GET, HEAD")
         #expect(try error(response)["code"] as? String == "method_not_allowed")
@@ -76,17 +85,21 @@ final class LogLines: Sendable {
         struct Leaky: Error, CustomStringConvertible { var description: String { "table orders is locked at /var/db" } }
         var application = application()
         application.router.add("GET", "/boom") { _ in throw Leaky() }
-        let response = await application.respond(to: HTTPRequest(method: "GET", target: "/boom"))
+        let response = await application.respond(to: HTTPRequest(id: "req_test", method: "GET", target: "/boom"))
         #expect(response.status == 500)
         #expect(try error(response)["code"] as? String == "internal_error")
         #expect(!response.body.isEmpty && !String(decoding: response.body, as: UTF8.self).contains("locked"))
         #expect(log.all.contains { $0.contains("table orders is locked") })
     }
 
-    @Test func eachRequestLogsOneJSONLineWithoutSecrets() async throws {
+    @Test func anAnswerSentIsLoggedAsOneJSONLineWithoutSecrets() async throws {
         var headers = HTTPHeaders()
         headers.add("Signature", String(repeating: "ab", count: 64))
-        let response = await application().respond(to: HTTPRequest(method: "GET", target: "/healthz", headers: headers))
+        let application = application()
+        let request = HTTPRequest(id: "req_test", method: "GET", target: "/healthz/", headers: headers)
+        let response = await application.respond(to: request)
+        #expect(log.all.isEmpty, "nothing is logged until the engine reports the answer sent")
+        application.didAnswer(request, with: response)
         let lines = log.all
         #expect(lines.count == 1)
         let line = try #require(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
@@ -99,13 +112,13 @@ final class LogLines: Sendable {
 
     @Test func refusalsUseTheEnvelopeToo() throws {
         let response = application().refuse(
-            .bodyTooLarge(limitBytes: 65536), request: HTTPRequest(method: "POST", target: "/x"))
+            .bodyTooLarge(limitBytes: 65536), request: HTTPRequest(id: "req_test", method: "POST", target: "/x"))
         #expect(response.status == 413)
         #expect(try error(response)["code"] as? String == "body_too_large")
         #expect(response.headers["X-Request-Id"] != nil)
         let framing = application().refuse(
             .ambiguousFraming(header: "Transfer-Encoding", reason: "r"),
-            request: HTTPRequest(method: "POST", target: "/x")
+            request: HTTPRequest(id: "req_test", method: "POST", target: "/x")
         )
         #expect(framing.status == 400)
         #expect(try error(framing)["field"] as? String == "Transfer-Encoding")

@@ -99,7 +99,8 @@ public final class RawConnection: @unchecked Sendable {
     }
 
     /// Waits until the server closes the connection (or resets it); `false` if it is
-    /// still open after `timeoutSeconds`. Bytes that arrive meanwhile are discarded.
+    /// still open after `timeoutSeconds`. Bytes that arrive meanwhile are kept, and
+    /// counted by `unreadByteCount`.
     public func waitForClose(timeoutSeconds: Double) async throws -> Bool {
         try await onOwnThread {
             let deadline = Date().addingTimeInterval(timeoutSeconds)
@@ -112,6 +113,9 @@ public final class RawConnection: @unchecked Sendable {
             return false
         }
     }
+
+    /// Bytes received and not yet read as part of an answer.
+    public var unreadByteCount: Int { buffer.count }
 
     private enum ReadOutcome { case data, closed, timedOut }
 
