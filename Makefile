@@ -8,7 +8,7 @@ TEST_PACKAGES := $(BUILD_PACKAGES) curl openssl gcc
 # Options for `make run`, e.g. make run ARGS="--port 9090".
 ARGS ?=
 
-.PHONY: build run test format lint
+.PHONY: build run test bench format lint
 
 build:
 	scripts/install-packages $(BUILD_PACKAGES)
@@ -21,6 +21,10 @@ test: lint
 	scripts/install-packages $(TEST_PACKAGES)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+
+# Throughput and memory of the HTTP engine, with the shared load generator.
+bench: build
+	scripts/bench-healthz
 
 format:
 	swift-format format --in-place --recursive Package.swift Sources Tests

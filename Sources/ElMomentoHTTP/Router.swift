@@ -13,6 +13,7 @@ public struct Router<Handler: Sendable>: Sendable {
         case found(Handler, parameters: [String: String], pattern: String)
         /// The path exists under other methods, listed for `Allow`.
         case methodNotAllowed(allowed: [String])
+        /// Nothing is routed at this path.
         case notFound
     }
 
@@ -30,6 +31,7 @@ public struct Router<Handler: Sendable>: Sendable {
 
     private var routes: [Route] = []
 
+    /// A router with no routes yet.
     public init() {}
 
     /// Every pattern with the methods that serve it, in the order they were added.

@@ -72,8 +72,9 @@ public struct GatewayApplication: HTTPResponder {
             case .found(_, _, let pattern): pattern
             case .methodNotAllowed, .notFound: "unmatched"
             }
-        let elapsed = DispatchTime.now().uptimeNanoseconds &- request.receivedAtNanoseconds
-        let latency = request.receivedAtNanoseconds == 0 ? 0 : Double(elapsed) / 1e6
+        let elapsed =
+            request.receivedAtNanoseconds == 0
+            ? 0 : DispatchTime.now().uptimeNanoseconds &- request.receivedAtNanoseconds
         logger.log(
             "info",
             "request",
@@ -82,7 +83,7 @@ public struct GatewayApplication: HTTPResponder {
                 ("method", .string(request.method)),
                 ("route", .string(route)),
                 ("status", .integer(response.status)),
-                ("latency_ms", .number(String(format: "%.3f", latency))),
+                ("latency_ms", .number(Logger.milliseconds(fromNanoseconds: elapsed))),
                 ("client", .string(request.clientAddress)),
             ]
         )

@@ -124,3 +124,16 @@ final class LogLines: Sendable {
         #expect(try error(framing)["field"] as? String == "Transfer-Encoding")
     }
 }
+
+@Suite struct LoggerTests {
+    @Test func timestampsAreRFC3339UTCWithMilliseconds() {
+        #expect(Logger.timestamp(millisecondsSince1970: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(Logger.timestamp(millisecondsSince1970: 1_796_413_233_007) == "2026-12-04T19:40:33.007Z")
+    }
+
+    @Test func latenciesAreMillisecondsWithThreePlaces() {
+        #expect(Logger.milliseconds(fromNanoseconds: 0) == "0.000")
+        #expect(Logger.milliseconds(fromNanoseconds: 1_250_000) == "1.250")
+        #expect(Logger.milliseconds(fromNanoseconds: 12_345_678_999) == "12345.678")
+    }
+}
