@@ -2,9 +2,8 @@
 SWIFT ?= swift
 # What building needs: the C libraries behind the system-library targets.
 BUILD_PACKAGES := libssl-dev libsqlite3-dev libmicrohttpd-dev
-# What the tests need besides: curl and openssl, to sign and send requests as a
-# merchant would, and the compiler for the load generator.
-TEST_PACKAGES := $(BUILD_PACKAGES) curl openssl gcc
+# What the benchmark needs besides: a C compiler for the shared load generator.
+BENCH_PACKAGES := $(BUILD_PACKAGES) gcc
 # Options for `make run`, e.g. make run ARGS="--port 9090".
 ARGS ?=
 
@@ -18,12 +17,13 @@ run: build
 	.build/release/elmomento serve $(ARGS)
 
 test: lint
-	scripts/install-packages $(TEST_PACKAGES)
+	scripts/install-packages $(BUILD_PACKAGES)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
 # Throughput and memory of the HTTP engine, with the shared load generator.
 bench: build
+	scripts/install-packages $(BENCH_PACKAGES)
 	scripts/bench-healthz
 
 format:
