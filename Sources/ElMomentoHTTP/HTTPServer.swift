@@ -23,6 +23,11 @@ public final class HTTPServer: Sendable {
 
     private let stopped = Atomic<Bool>(false)
 
+    /// After the grace period, how long a stop waits for libmicrohttpd to resume the
+    /// connections it answered 503, and then for those answers to be sent.
+    private static let resumeWaitNanoseconds: UInt64 = 5_000_000_000
+    private static let lastAnswersWaitNanoseconds: UInt64 = 1_000_000_000
+
     /// Starts listening and serving at once. The server serves until `shutdown()`,
     /// which dropping the last reference to it also calls.
     public init(configuration: HTTPServerConfiguration, responder: some HTTPResponder) throws {
@@ -66,8 +71,8 @@ public final class HTTPServer: Sendable {
         engine.draining.store(true, ordering: .sequentiallyConsistent)
         let graceNanoseconds = UInt64(engine.configuration.shutdownGraceSeconds * 1e9)
         engine.waitForRequestsInFlight(until: Engine.now + graceNanoseconds)
-        engine.answerEveryHandler(timeoutNanoseconds: 5_000_000_000)
-        engine.waitForRequestsInFlight(until: Engine.now + 1_000_000_000)
+        engine.answerEveryHandler(timeoutNanoseconds: Self.resumeWaitNanoseconds)
+        engine.waitForRequestsInFlight(until: Engine.now + Self.lastAnswersWaitNanoseconds)
         sweeper.stop()
         MHD_stop_daemon(daemon.pointer)
         if listeningSocket >= 0 { close(listeningSocket) }
@@ -116,6 +121,11 @@ private struct DaemonHandle: @unchecked Sendable {
 /// A thread that enforces the deadlines libmicrohttpd does not.
 private final class DeadlineSweeper: Sendable {
     private let stopped = Atomic<Bool>(false)
+
+    /// After the grace period, how long a stop waits for libmicrohttpd to resume the
+    /// connections it answered 503, and then for those answers to be sent.
+    private static let resumeWaitNanoseconds: UInt64 = 5_000_000_000
+    private static let lastAnswersWaitNanoseconds: UInt64 = 1_000_000_000
     private let finished = DispatchSemaphore(value: 0)
 
     /// How often deadlines are checked: a deadline is enforced this late at worst.

@@ -6,12 +6,10 @@ import Foundation
 
 /// What a route's handler receives.
 public struct RequestContext: Sendable {
-    /// The request as received.
+    /// The request as received; its `id` is the `req_…` sent back in `X-Request-Id`.
     public let request: HTTPRequest
     /// Path parameters, percent-decoded (`merchant`, `orderID`).
     public let parameters: [String: String]
-    /// This request's `req_…` id, also sent in `X-Request-Id`.
-    public let requestID: String
 }
 
 /// A route's handler: an answer, or a thrown `APIError`.
@@ -43,8 +41,7 @@ public struct GatewayApplication: HTTPResponder {
         switch router.match(method: request.method, path: request.path) {
         case .found(let handler, let parameters, _):
             do {
-                response = try await handler(
-                    RequestContext(request: request, parameters: parameters, requestID: request.id))
+                response = try await handler(RequestContext(request: request, parameters: parameters))
             } catch let error as APIError {
                 response = error.response(requestID: request.id)
             } catch {
