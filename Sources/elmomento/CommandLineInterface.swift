@@ -43,8 +43,9 @@ enum CommandLineInterface {
     private static func groupHelp(for arguments: [String]) -> Int32 {
         let words = arguments.prefix { !$0.hasPrefix("-") }
         let asked = arguments.last == "--help" || arguments.last == "-h" || arguments == ["help"]
-        let groupWords = groups.first(where: { words.elementsEqual($0.words) })?.words ?? []
-        guard words.isEmpty || !groupWords.isEmpty || arguments == ["help"] else {
+        let group = groups.first { words.elementsEqual($0.words) }
+        let groupWords = group?.words ?? []
+        guard words.isEmpty || group != nil || arguments == ["help"] else {
             printError("elmomento: unknown command \"\(words.joined(separator: " "))\"")
             printError("Run 'elmomento --help' for the list of commands.")
             return 2
@@ -52,7 +53,8 @@ enum CommandLineInterface {
         let listed = commands.filter { $0.spec.words.starts(with: groupWords) }
         let width = listed.map(\.spec.usage.count).max() ?? 0
         var lines = [
-            "Usage: elmomento \((groupWords + ["<command>"]).joined(separator: " ")) [options]", "", "Commands:",
+            "Usage: elmomento \((groupWords + ["<command>"]).joined(separator: " ")) [options]", "",
+            group?.summary ?? "ElMomento, a payment gateway: its server, and its operators' commands.", "", "Commands:",
         ]
         for command in listed {
             lines.append(
