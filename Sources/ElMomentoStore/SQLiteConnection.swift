@@ -16,6 +16,9 @@ public struct SQLiteError: Error, CustomStringConvertible {
 /// which is how SQLite is used safely without its own locks.
 public final class SQLiteConnection {
     private let handle: OpaquePointer
+    /// Statements prepared once and reused: the queries on the request path are few
+    /// and fixed, and preparing one costs more than running it.
+    private var preparedStatements: [String: SQLiteStatement] = [:]
 
     /// Opens (creating if needed) the database at `path`.
     public init(path: String) throws {
@@ -33,24 +36,34 @@ public final class SQLiteConnection {
     }
 
     deinit {
+        preparedStatements.removeAll()
         sqlite3_close_v2(handle)
     }
 
     /// Runs one or more statements that take no parameters and return no rows.
     public func execute(_ sql: String) throws {
-        try check(sqlite3_exec(handle, sql, nil, nil, nil))
+        try SQLiteError.check(sqlite3_exec(handle, sql, nil, nil, nil), database: handle)
     }
 
     /// Runs `sql` with `parameters` bound in order, and returns every row.
     @discardableResult
     public func query(_ sql: String, _ parameters: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
-        let statement = try SQLiteStatement(sql: sql, connection: self)
+        let statement = try preparedStatement(sql)
+        // Reset even after an error, so that no statement holds a read lock between uses.
+        defer { statement.reset() }
         try statement.bind(parameters)
         var rows: [[SQLiteValue]] = []
         while let row = try statement.step() {
             rows.append(row)
         }
         return rows
+    }
+
+    private func preparedStatement(_ sql: String) throws -> SQLiteStatement {
+        if let statement = preparedStatements[sql] { return statement }
+        let statement = try SQLiteStatement(sql: sql, database: handle)
+        preparedStatements[sql] = statement
+        return statement
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back if it throws.
@@ -69,15 +82,15 @@ public final class SQLiteConnection {
         }
     }
 
+}
+
+extension SQLiteError {
     /// Turns a result code into a thrown `SQLiteError` unless it reports success.
-    func check(_ result: Int32) throws {
+    static func check(_ result: Int32, database: OpaquePointer) throws {
         guard result == SQLITE_OK || result == SQLITE_ROW || result == SQLITE_DONE else {
-            throw SQLiteError(code: result, message: String(cString: sqlite3_errmsg(handle)))
+            throw SQLiteError(code: result, message: String(cString: sqlite3_errmsg(database)))
         }
     }
-
-    /// The raw handle, for statements prepared on this connection.
-    var rawHandle: OpaquePointer { handle }
 }
 
 /// A value SQLite stores.
@@ -98,21 +111,27 @@ public enum SQLiteValue: Equatable, Sendable {
     }
 }
 
-/// A prepared statement, finalized when released.
+/// A prepared statement, finalized when released; owned by its connection's cache.
 final class SQLiteStatement {
     private let handle: OpaquePointer
-    private let connection: SQLiteConnection
+    private let database: OpaquePointer
 
-    init(sql: String, connection: SQLiteConnection) throws {
+    init(sql: String, database: OpaquePointer) throws {
         var prepared: OpaquePointer?
-        try connection.check(sqlite3_prepare_v2(connection.rawHandle, sql, -1, &prepared, nil))
+        try SQLiteError.check(sqlite3_prepare_v2(database, sql, -1, &prepared, nil), database: database)
         guard let prepared else { throw SQLiteError(code: SQLITE_MISUSE, message: "empty statement: \(sql)") }
         handle = prepared
-        self.connection = connection
+        self.database = database
     }
 
     deinit {
         sqlite3_finalize(handle)
+    }
+
+    /// Makes the statement ready to run again, with no parameters bound.
+    func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
     }
 
     func bind(_ parameters: [SQLiteValue]) throws {
@@ -128,14 +147,14 @@ final class SQLiteStatement {
                     sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), elm_sqlite_transient())
                 }
             }
-            try connection.check(result)
+            try SQLiteError.check(result, database: database)
         }
     }
 
     /// The next row, or `nil` when there are no more.
     func step() throws -> [SQLiteValue]? {
         let result = sqlite3_step(handle)
-        try connection.check(result)
+        try SQLiteError.check(result, database: database)
         guard result == SQLITE_ROW else { return nil }
         return (0..<sqlite3_column_count(handle)).map(column)
     }

@@ -73,4 +73,18 @@ import Testing
         }
         #expect(try connection.query("SELECT count(*) FROM items").first?.first?.integer == 0)
     }
+
+    @Test func aReusedStatementTakesNewParametersAndSurvivesErrors() throws {
+        _ = try SQLiteStore(path: path, requested: nil)
+        let connection = try SQLiteConnection(path: path)
+        try connection.execute("CREATE TABLE items (name TEXT PRIMARY KEY)")
+        let insert = "INSERT INTO items (name) VALUES (?)"
+        try connection.query(insert, [.text("a")])
+        try connection.query(insert, [.text("b")])
+        #expect(throws: SQLiteError.self) { try connection.query(insert, [.text("a")]) }
+        try connection.query(insert, [.text("c")])
+        let select = "SELECT name FROM items WHERE name >= ? ORDER BY name"
+        #expect(try connection.query(select, [.text("b")]) == [[.text("b")], [.text("c")]])
+        #expect(try connection.query(select, [.text("c")]) == [[.text("c")]])
+    }
 }
