@@ -52,7 +52,7 @@ final class Engine: Sendable {
                 // Queued before the body is read: libmicrohttpd answers and closes the
                 // connection, so nothing smuggled behind this request is ever read.
                 return queue(
-                    responder.refuse(refusal, request: request.request), for: request, on: connection, closing: true)
+                    refusalAnswer(refusal, for: request), for: request, on: connection, closing: true)
             }
             return .YES
         case .receivingBody where uploadSize.pointee > 0:
@@ -63,7 +63,7 @@ final class Engine: Sendable {
             registry.requestReceived(connection)
             if request.bodyTooLarge {
                 let refusal = HTTPRefusal.bodyTooLarge(limitBytes: configuration.bodyBytesMax)
-                return queue(responder.refuse(refusal, request: request.request), for: request, on: connection)
+                return queue(refusalAnswer(refusal, for: request), for: request, on: connection)
             }
             startHandler(for: request, on: connection)
             return .YES
@@ -82,7 +82,7 @@ final class Engine: Sendable {
         // libmicrohttpd has suspended it.
         MHD_suspend_connection(connection.pointer)
         guard registry.suspended(connection, request: request, now: Self.now) else {
-            answer(request, with: responder.refuse(.shuttingDown, request: request.request), on: connection)
+            answer(request, with: refusalAnswer(.shuttingDown, for: request), on: connection)
             return
         }
         let httpRequest = request.request
@@ -117,6 +117,10 @@ final class Engine: Sendable {
         }
     }
 
+    private func refusalAnswer(_ refusal: HTTPRefusal, for request: InFlightRequest) -> HTTPResponse {
+        responder.refuse(refusal, request: request.request)
+    }
+
     /// Queues the answer to `request` and tells the responder what was sent: the one
     /// place every answer passes, so each request is logged once, as answered.
     private func queue(
@@ -147,7 +151,7 @@ final class Engine: Sendable {
     /// Enforces deadlines; called by the sweeper thread.
     func sweep() {
         for (connection, request) in registry.sweep(now: Self.now, draining: draining.load(ordering: .relaxed)) {
-            answer(request, with: responder.refuse(.handlerTimedOut, request: request.request), on: connection)
+            answer(request, with: refusalAnswer(.handlerTimedOut, for: request), on: connection)
         }
     }
 
@@ -156,7 +160,7 @@ final class Engine: Sendable {
     /// stopped while a connection is suspended.
     func answerEveryHandler(timeoutNanoseconds: UInt64) {
         for (connection, request) in registry.stopSuspending() {
-            answer(request, with: responder.refuse(.shuttingDown, request: request.request), on: connection)
+            answer(request, with: refusalAnswer(.shuttingDown, for: request), on: connection)
         }
         let deadline = Self.now + timeoutNanoseconds
         while registry.hasSuspended && Self.now < deadline {

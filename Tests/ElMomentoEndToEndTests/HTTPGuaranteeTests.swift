@@ -109,11 +109,7 @@ import Testing
             let started = Date()
             try connection.send(
                 "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n")
-            var closed = false
-            for byte in #"{"amount": 500000}  "#.utf8 where !closed {
-                try? connection.send([byte])
-                closed = try await connection.waitForClose(timeoutSeconds: 2)
-            }
+            let closed = try await connection.trickle(#"{"amount": 500000}  "#, secondsPerByte: 2)
             #expect(closed)
             #expect(Date().timeIntervalSince(started) < 6)
         }

@@ -10,14 +10,7 @@ import Testing
             "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"a\":")
         try await Task.sleep(for: .milliseconds(200))
         kill(gateway.processIdentifier, SIGTERM)
-        let refused = try await onOwnThread {
-            let deadline = Date().addingTimeInterval(5)
-            while Date() < deadline {
-                guard (try? gateway.connect()) != nil else { return true }
-                usleep(20_000)
-            }
-            return false
-        }
+        let refused = try await RawConnection.connectionsAreRefused(port: gateway.port)
         #expect(refused, "no new connections once stopping")
         try connection.send(" 1}\r\n")
         let response = try await connection.response()

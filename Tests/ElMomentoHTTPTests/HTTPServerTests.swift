@@ -122,11 +122,7 @@ final class Gate: Sendable {
         try await withServer({ $0.connectionIdleTimeoutSeconds = 1 }) { server, _ in
             let connection = try RawConnection(port: server.port)
             let started = Date()
-            var closed = false
-            for byte in "GET /a HTTP/1.1".utf8 where !closed {
-                try? connection.send([byte])
-                closed = try await connection.waitForClose(timeoutSeconds: 0.4)
-            }
+            let closed = try await connection.trickle("GET /a HTTP/1.1", secondsPerByte: 0.4)
             #expect(closed)
             #expect(Date().timeIntervalSince(started) < 3)
         }
@@ -191,7 +187,9 @@ final class Gate: Sendable {
         try connection.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
         await handlerStarted.wait()
         let stopping = Task { try await onOwnThread { server.shutdown() } }
-        #expect(try await connectionsAreRefused(port: server.port), "new connections are refused once stopping")
+        #expect(
+            try await RawConnection.connectionsAreRefused(port: server.port),
+            "new connections are refused once stopping")
         release.open()
         let response = try await connection.response()
         #expect(response.status == 200 && response.bodyText == "finished")
@@ -234,17 +232,6 @@ final class Gate: Sendable {
     @Test func shutdownTwiceIsHarmless() async throws {
         try await withServer { server, _ in
             try await onOwnThread { server.shutdown() }
-        }
-    }
-
-    private func connectionsAreRefused(port: UInt16) async throws -> Bool {
-        try await onOwnThread {
-            let deadline = Date().addingTimeInterval(5)
-            while Date() < deadline {
-                guard (try? RawConnection(port: port)) != nil else { return true }
-                usleep(20_000)
-            }
-            return false
         }
     }
 }

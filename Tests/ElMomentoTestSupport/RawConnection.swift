@@ -114,6 +114,29 @@ public final class RawConnection: @unchecked Sendable {
         }
     }
 
+    /// Sends `text` one byte at a time, waiting up to `secondsPerByte` after each for
+    /// the server to close the connection; returns whether it did.
+    public func trickle(_ text: String, secondsPerByte: Double) async throws -> Bool {
+        for byte in text.utf8 {
+            try? send([byte])
+            if try await waitForClose(timeoutSeconds: secondsPerByte) { return true }
+        }
+        return false
+    }
+
+    /// Whether connecting to `port` is refused within `timeoutSeconds`, as it is once a
+    /// server has stopped accepting.
+    public static func connectionsAreRefused(port: UInt16, timeoutSeconds: Double = 5) async throws -> Bool {
+        try await onOwnThread {
+            let deadline = Date().addingTimeInterval(timeoutSeconds)
+            while Date() < deadline {
+                guard (try? RawConnection(port: port)) != nil else { return true }
+                usleep(20_000)
+            }
+            return false
+        }
+    }
+
     /// Bytes received and not yet read as part of an answer.
     public var unreadByteCount: Int { buffer.count }
 
