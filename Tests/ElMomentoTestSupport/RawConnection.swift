@@ -35,30 +35,40 @@ public final class RawConnection: @unchecked Sendable {
     /// Connects to `host:port`, from `sourceAddress` when given (any 127.0.0.0/8
     /// address on loopback, to look like another client).
     public init(port: UInt16, host: String = "127.0.0.1", sourceAddress: String? = nil) throws {
-        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        socket = try Self.connectedSocket(port: port, host: host, sourceAddress: sourceAddress)
+    }
+
+    /// A socket connected to `host:port`, or closed and thrown about. Closing here and not
+    /// in a failing `init` matters: a class whose `init` throws once it is whole still runs
+    /// `deinit`, and a second `close` would shut whatever descriptor took the number meanwhile.
+    private static func connectedSocket(port: UInt16, host: String, sourceAddress: String?) throws -> Int32 {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw TestSupportError("socket: \(String(cString: strerror(errno)))") }
-        if let sourceAddress {
-            var source = try Self.address(sourceAddress, port: 0)
-            let bound = withUnsafePointer(to: &source) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        do {
+            if let sourceAddress {
+                var source = try address(sourceAddress, port: 0)
+                let bound = withUnsafePointer(to: &source) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+                guard bound == 0 else {
+                    throw TestSupportError("bind \(sourceAddress): \(String(cString: strerror(errno)))")
                 }
             }
-            guard bound == 0 else {
-                close(socket)
-                throw TestSupportError("bind \(sourceAddress): \(String(cString: strerror(errno)))")
+            var destination = try address(host, port: port)
+            let connected = withUnsafePointer(to: &destination) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
-        }
-        var destination = try Self.address(host, port: port)
-        let connected = withUnsafePointer(to: &destination) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            guard connected == 0 else {
+                throw TestSupportError("connect \(host):\(port): \(String(cString: strerror(errno)))")
             }
-        }
-        guard connected == 0 else {
-            let reason = String(cString: strerror(errno))
+            return socket
+        } catch {
             close(socket)
-            throw TestSupportError("connect \(host):\(port): \(reason)")
+            throw error
         }
     }
 
