@@ -16,7 +16,7 @@ let package = Package(
         .target(name: "ElMomentoHTTP", dependencies: ["CMicroHTTPD"]),
         .target(
             name: "ElMomentoServer",
-            dependencies: ["ElMomentoCore", "ElMomentoHTTP", "ElMomentoSigning", "ElMomentoStore"]
+            dependencies: ["COpenSSL", "ElMomentoCore", "ElMomentoHTTP", "ElMomentoSigning", "ElMomentoStore"]
         ),
         .executableTarget(name: "elmomento", dependencies: ["ElMomentoServer"]),
         .target(name: "ElMomentoTestSupport", path: "Tests/ElMomentoTestSupport"),
