@@ -23,12 +23,23 @@ public struct GatewayApplication: HTTPResponder {
     private let logger: Logger
     private let clock: any GatewayClock
 
-    /// The gateway over `store`, logging to `logger`, with time from `clock`.
-    public init(store: some GatewayStore, logger: Logger, clock: some GatewayClock = SystemClock()) {
+    /// The gateway over `store`, whose merchant secrets `vault` opens; `publicURL` is
+    /// the base of `payment_url`.
+    public init(
+        store: some GatewayStore,
+        vault: SecretVault,
+        publicURL: PublicURL,
+        logger: Logger,
+        clock: some GatewayClock = SystemClock()
+    ) {
         self.logger = logger
         self.clock = clock
         var router = Router<RouteHandler>()
         router.add("GET", "/healthz") { [logger] _ in try await Self.health(of: store, logger: logger) }
+        let authenticator = RequestAuthenticator(
+            directory: MerchantDirectory(store: store, vault: vault, clock: clock), clock: clock)
+        OrderRoutes(kind: .deposit, store: store, authenticator: authenticator, clock: clock, publicURL: publicURL)
+            .register(in: &router, collection: "orders")
         self.router = router
     }
 
@@ -64,10 +75,10 @@ public struct GatewayApplication: HTTPResponder {
     }
 
     public func didAnswer(_ request: HTTPRequest, with response: HTTPResponse) {
-        let route =
+        let (route, merchant) =
             switch router.match(method: request.method, path: request.path) {
-            case .found(_, _, let pattern): pattern
-            case .methodNotAllowed, .notFound: "unmatched"
+            case .found(_, let parameters, let pattern): (pattern, parameters["merchant"].filter(Merchant.isValidSlug))
+            case .methodNotAllowed, .notFound: ("unmatched", nil)
             }
         let elapsed =
             request.receivedAtNanoseconds == 0
@@ -78,6 +89,7 @@ public struct GatewayApplication: HTTPResponder {
             [
                 ("request_id", .string(request.id)),
                 ("method", .string(request.method)),
+                ("merchant", .optional(merchant)),
                 ("route", .string(route)),
                 ("status", .integer(response.status)),
                 ("latency_ms", .number(Logger.milliseconds(fromNanoseconds: elapsed))),

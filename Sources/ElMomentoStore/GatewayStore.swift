@@ -1,10 +1,82 @@
 import ElMomentoCore
 
-/// Everything the server asks of its database, whichever database it is.
+/// Everything the server and the operator's commands ask of the database, whichever
+/// database it is.
 public protocol GatewayStore: Sendable {
     /// The environment the database was created for.
     var environment: GatewayEnvironment { get }
 
     /// Returns when the database answers a query; throws when it cannot.
     func ping() async throws
+
+    /// Records a new merchant with its first secret, sealed; `StoreError.merchantExists`
+    /// when the slug is taken.
+    func createMerchant(
+        slug: String, settings: MerchantSettings, sealedSecret: [UInt8], atMilliseconds now: Int64
+    ) async throws -> Merchant
+
+    /// Applies `change` to the merchant's enabled flag and settings, in one transaction.
+    func updateMerchant(
+        slug: String, atMilliseconds now: Int64, _ change: @escaping @Sendable (inout Merchant) -> Void
+    ) async throws -> Merchant
+
+    /// Makes `sealedSecret` the merchant's current secret; the one it replaces stays valid
+    /// until `previousValidUntilMilliseconds`, and any older one stops now.
+    func rotateSecret(
+        slug: String, sealedSecret: [UInt8], previousValidUntilMilliseconds: Int64, atMilliseconds now: Int64
+    ) async throws -> Merchant
+
+    /// Every merchant, by slug.
+    func merchants() async throws -> [Merchant]
+
+    /// The merchant and its secrets valid at `now`, newest first; `nil` when there is none.
+    func merchantCredentials(slug: String, atMilliseconds now: Int64) async throws -> MerchantCredentials?
+
+    /// Creates `order` unless the merchant has one of its kind with its `orderID`: then the
+    /// existing one is a replay when its fingerprint is the same, a conflict otherwise.
+    func createOrder(_ order: Order, merchantID: Int64, fingerprint: String) async throws -> OrderCreation
+
+    /// The merchant's order of `kind` with the merchant's own `orderID`.
+    func order(merchantID: Int64, kind: OrderKind, orderID: String) async throws -> Order?
+
+    /// One page of the merchant's orders of `kind`, newest first.
+    func orders(merchantID: Int64, kind: OrderKind, matching query: OrderListQuery) async throws -> OrderPage
+}
+
+/// A merchant with the secrets that authenticate it now, newest first, still sealed.
+public struct MerchantCredentials: Sendable, Equatable {
+    /// The merchant.
+    public let merchant: Merchant
+    /// Sealed secrets; the first is the current one.
+    public let sealedSecrets: [[UInt8]]
+
+    /// The merchant and its sealed secrets.
+    public init(merchant: Merchant, sealedSecrets: [[UInt8]]) {
+        self.merchant = merchant
+        self.sealedSecrets = sealedSecrets
+    }
+}
+
+/// How a create ended (SPEC 3.2).
+public enum OrderCreation: Sendable, Equatable {
+    /// A new order: `201`.
+    case created(Order)
+    /// The same order again: `200` with `Idempotent-Replayed: true`.
+    case replayed(Order)
+    /// The `orderID` is taken by a different order: `409 order_id_conflict`.
+    case conflict
+}
+
+/// A page of a list, and whether more follow it.
+public struct OrderPage: Sendable, Equatable {
+    /// The orders, newest first.
+    public let orders: [Order]
+    /// Whether there are orders after the last one.
+    public let hasMore: Bool
+
+    /// A page of `orders`.
+    public init(orders: [Order], hasMore: Bool) {
+        self.orders = orders
+        self.hasMore = hasMore
+    }
 }

@@ -18,7 +18,58 @@ enum Migrations {
                     value TEXT NOT NULL
                 ) STRICT;
                 """
-        )
+        ),
+        Migration(
+            version: 2,
+            sql: """
+                CREATE TABLE merchants (
+                    id INTEGER PRIMARY KEY,
+                    slug TEXT NOT NULL UNIQUE,
+                    enabled INTEGER NOT NULL,
+                    rate_limit_per_hour INTEGER NOT NULL,
+                    currencies TEXT NOT NULL,
+                    max_amount TEXT NOT NULL,
+                    deposit_fee_bps INTEGER NOT NULL,
+                    deposit_fee_fixed TEXT NOT NULL,
+                    withdrawal_fee_bps INTEGER NOT NULL,
+                    withdrawal_fee_fixed TEXT NOT NULL,
+                    require_signature_v2 INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                ) STRICT;
+                -- A merchant's secrets, sealed with the key file's key. The current one has no
+                -- expiry; a rotated-out one keeps working until its expiry (SPEC 3.1).
+                CREATE TABLE merchant_secrets (
+                    id INTEGER PRIMARY KEY,
+                    merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+                    sealed BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER
+                ) STRICT;
+                CREATE INDEX merchant_secrets_by_merchant ON merchant_secrets (merchant_id);
+                CREATE TABLE orders (
+                    id TEXT PRIMARY KEY,
+                    merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+                    kind TEXT NOT NULL,
+                    order_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    amount INTEGER NOT NULL,
+                    currency TEXT NOT NULL,
+                    fee INTEGER NOT NULL,
+                    callback_url TEXT,
+                    payer_details TEXT,
+                    fingerprint TEXT NOT NULL,
+                    failure_reason TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    UNIQUE (merchant_id, kind, order_id)
+                ) STRICT;
+                -- Keyset pages, newest first, cost the same at any depth; the second index
+                -- serves a status filter, however rare the status.
+                CREATE INDEX orders_newest ON orders (merchant_id, kind, created_at DESC, id DESC);
+                CREATE INDEX orders_newest_by_status ON orders (merchant_id, kind, status, created_at DESC, id DESC);
+                """
+        ),
     ]
 
     /// The newest version this build knows.

@@ -1,16 +1,17 @@
 import Dispatch
 import ElMomentoCore
 import Foundation
+import Synchronization
 
 /// The embedded default store: one SQLite file in WAL mode.
 ///
-/// Every statement runs on the store's own serial queue, never on Swift's cooperative
-/// thread pool (two threads on this machine), where a blocking commit would stall
-/// every other task.
-public final class SQLiteStore: GatewayStore, @unchecked Sendable {
-    // Sendable because `connection` is only touched on `queue`, which is serial.
-    private let connection: SQLiteConnection
-    private let queue: DispatchQueue
+/// Writes go through one `SQLiteWriter` thread; reads run on a few connections of
+/// their own, each on its serial queue, which WAL lets read beside the writer. None
+/// of it runs on Swift's cooperative thread pool (two threads on this machine), where
+/// a blocking commit would stall every other task.
+public final class SQLiteStore: GatewayStore, Sendable {
+    let writer: SQLiteWriter
+    let readers: SQLiteReaders
 
     /// The environment the database records (SPEC 7).
     public let environment: GatewayEnvironment
@@ -21,6 +22,8 @@ public final class SQLiteStore: GatewayStore, @unchecked Sendable {
 
     /// How long a statement waits for another process's write lock before failing.
     public static let busyTimeoutMilliseconds: Int32 = 5000
+    /// Connections that read beside the writer.
+    public static let readerCount = 2
 
     /// Opens the database at `path`, creating it and its folder if needed, migrates it,
     /// and checks its environment: `requested` is recorded in a new database, and must
@@ -39,32 +42,26 @@ public final class SQLiteStore: GatewayStore, @unchecked Sendable {
         )
         schemaVersion = try Migrations.run(on: connection)
         environment = try Self.recordEnvironment(requested, on: connection)
-        self.connection = connection
+        readers = try SQLiteReaders(path: path, count: Self.readerCount)
+        writer = SQLiteWriter(connection: connection)
         self.path = path
-        queue = DispatchQueue(label: "elmomento.sqlite")
+    }
+
+    /// Finishes the writes already queued and stops the writer's thread.
+    public func stop() {
+        writer.stop()
     }
 
     /// Reads the schema table, so the answer shows the file itself can be read.
     public func ping() async throws {
-        _ = try await perform { connection in
+        _ = try await readers.read { connection in
             try connection.query("SELECT count(*) FROM schema_migrations")
         }
     }
 
-    /// Runs `work` with the connection on the store's queue and hands back its result.
-    func perform<Value: Sendable>(
-        _ work: @escaping @Sendable (SQLiteConnection) throws -> Value
-    ) async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try work(self.connection) })
-            }
-        }
-    }
-
-    /// The value of a connection-level setting, for tests of durability settings.
-    func pragma(_ name: String) async throws -> String? {
-        try await perform { connection in
+    /// The value of one of the writer connection's settings, for tests of durability.
+    func writerPragma(_ name: String) async throws -> String? {
+        try await writer.write { connection in
             try connection.query("PRAGMA \(name)").first?.first.flatMap { value in
                 value.text ?? value.integer.map(String.init)
             }
@@ -92,6 +89,44 @@ public final class SQLiteStore: GatewayStore, @unchecked Sendable {
                 throw StoreError.environmentMismatch(recorded: recorded, requested: requested)
             }
             return recorded
+        }
+    }
+}
+
+/// Read-only connections, each used on its own serial queue, taken in turn.
+final class SQLiteReaders: Sendable {
+    /// A connection and the queue it is used on.
+    ///
+    /// `@unchecked Sendable` because `connection` is touched only on `queue`, which is serial.
+    private final class Lane: @unchecked Sendable {
+        let connection: SQLiteConnection
+        let queue: DispatchQueue
+
+        init(connection: SQLiteConnection, queue: DispatchQueue) {
+            self.connection = connection
+            self.queue = queue
+        }
+    }
+
+    private let lanes: [Lane]
+    private let turn = Atomic<UInt>(0)
+
+    init(path: String, count: Int) throws {
+        lanes = try (0..<count).map { index in
+            let connection = try SQLiteConnection(path: path)
+            try connection.execute(
+                "PRAGMA busy_timeout = \(SQLiteStore.busyTimeoutMilliseconds); PRAGMA query_only = 1;")
+            return Lane(connection: connection, queue: DispatchQueue(label: "elmomento.sqlite-reader-\(index)"))
+        }
+    }
+
+    /// Runs `work` on the next connection's queue and hands back its result.
+    func read<Value: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws -> Value) async throws -> Value {
+        let lane = lanes[Int(turn.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(lanes.count))]
+        return try await withCheckedThrowingContinuation { continuation in
+            lane.queue.async {
+                continuation.resume(with: Result { try work(lane.connection) })
+            }
         }
     }
 }

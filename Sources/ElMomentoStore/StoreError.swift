@@ -8,6 +8,14 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case schemaTooNew(found: Int, known: Int)
     /// The database holds an environment name this build does not know.
     case unknownEnvironment(String)
+    /// The store has been stopped; nothing more can be written through it.
+    case closed
+    /// `admin merchant create` of a slug that exists.
+    case merchantExists(String)
+    /// A merchant command named a slug that does not exist.
+    case merchantNotFound(String)
+    /// A row holds a value this build cannot read: a bug or a damaged file, never input.
+    case corruptRow(table: String, id: String)
 
     public var description: String {
         switch self {
@@ -17,6 +25,14 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "the database's schema is version \(found), newer than this build's \(known): upgrade elmomento"
         case .unknownEnvironment(let name):
             "the database records an unknown environment \"\(name)\""
+        case .closed:
+            "the database has been closed"
+        case .merchantExists(let slug):
+            "a merchant named \"\(slug)\" exists already"
+        case .merchantNotFound(let slug):
+            "no merchant is named \"\(slug)\""
+        case .corruptRow(let table, let id):
+            "the row \(id) of \(table) cannot be read"
         }
     }
 }

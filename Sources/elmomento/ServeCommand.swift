@@ -42,6 +42,13 @@ enum ServeCommand {
                 OptionSpec(name: "host", valueName: "ADDRESS", help: "IP address to listen on (default 127.0.0.1)."),
                 OptionSpec(
                     name: "port", valueName: "PORT", help: "Port to listen on; 0 picks a free one (default 8080)."),
+                OptionSpec(
+                    name: "public-url", valueName: "URL",
+                    help: "Base of payment_url, as payers reach the gateway (default http://HOST:PORT)."),
+                OptionSpec(
+                    name: "demo", valueName: nil,
+                    help: "Sandbox only: create the merchant 1xbet if missing and print its secret."),
+                StoreOptions.keyFileSpec,
             ] + StoreOptions.specs + limitOptions
         ),
         run: run
@@ -90,8 +97,20 @@ enum ServeCommand {
         let logger = Logger.standardOutput()
         configuration.connectionsMax = fitConnectionsToDescriptorLimit(configuration.connectionsMax, logger: logger)
         let store = try StoreOptions.open(arguments)
-        let application = GatewayApplication(store: store, logger: logger)
+        defer { store.stop() }
+        let vault = try StoreOptions.vault(arguments, store: store)
+        if arguments.has("demo") {
+            try DemoMerchant.ensure(in: store, vault: vault)
+        }
+        let givenPublicURL = try publicURL(arguments)
+        let publicURL = PublicURL(givenPublicURL ?? "")
+        let application = GatewayApplication(store: store, vault: vault, publicURL: publicURL, logger: logger)
         let server = try HTTPServer(configuration: configuration, responder: application)
+        if givenPublicURL == nil {
+            // Known only now when port 0 was asked for.
+            let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+            publicURL.set("http://\(host):\(server.port)")
+        }
         logger.log(
             "info", "listening",
             [
@@ -105,6 +124,19 @@ enum ServeCommand {
         server.shutdown()
         logger.log("info", "stopped")
         return 0
+    }
+
+    /// The `--public-url` given: an absolute `http` or `https` URL.
+    private static func publicURL(_ arguments: ParsedArguments) throws(UsageError) -> String? {
+        guard let text = arguments.string("public-url") else { return nil }
+        let lowercased = text.lowercased()
+        guard lowercased.hasPrefix("http://") || lowercased.hasPrefix("https://"), text.count <= 1024,
+            !text.contains(where: { $0.isWhitespace || $0 == "?" || $0 == "#" }),
+            let host = URLComponents(string: text)?.host, !host.isEmpty
+        else {
+            throw UsageError(message: "--public-url must be an http or https URL such as https://pay.example.com")
+        }
+        return text
     }
 
     private static func terminationSignals() -> sigset_t {

@@ -1,6 +1,9 @@
+import Dispatch
 import ElMomentoCore
+import ElMomentoServer
 import ElMomentoStore
 import Foundation
+import Synchronization
 
 /// The options every command that opens the database shares (SPEC 8).
 enum StoreOptions {
@@ -34,5 +37,52 @@ enum StoreOptions {
             guard case .environmentMismatch = error else { throw error }
             throw UsageError(message: error.description, suggestsHelp: false)
         }
+    }
+
+    /// The option naming the key that seals merchant secrets, for commands that need it.
+    static let keyFileSpec = OptionSpec(
+        name: "key-file", valueName: "PATH",
+        help: "Key sealing merchant secrets, created 0600 if missing (env ELMOMENTO_KEY_FILE; "
+            + "default elmomento.key beside the database)."
+    )
+
+    /// The vault over the key file the options name, created on first use.
+    static func vault(_ arguments: ParsedArguments, store: SQLiteStore) throws -> SecretVault {
+        let path =
+            arguments.string("key-file")
+            ?? ProcessInfo.processInfo.environment["ELMOMENTO_KEY_FILE"]
+            ?? URL(fileURLWithPath: store.path).deletingLastPathComponent().appendingPathComponent("elmomento.key").path
+        guard !path.isEmpty else { throw UsageError(message: "--key-file must name a file") }
+        return try SecretVault.loadOrCreate(keyFilePath: path)
+    }
+}
+
+/// Runs `work` to its end from synchronous code (the commands run on the main thread,
+/// outside Swift's thread pool, so waiting here blocks no task).
+func waitFor<Value: Sendable>(_ work: @escaping @Sendable () async throws -> Value) throws -> Value {
+    let outcome = Outcome<Value>()
+    Task {
+        do {
+            outcome.finish(.success(try await work()))
+        } catch {
+            outcome.finish(.failure(error))
+        }
+    }
+    return try outcome.wait().get()
+}
+
+/// The result of work another thread does, waited for.
+private final class Outcome<Value: Sendable>: Sendable {
+    private let result = Mutex<Result<Value, any Error>?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    func finish(_ result: Result<Value, any Error>) {
+        self.result.withLock { $0 = result }
+        done.signal()
+    }
+
+    func wait() -> Result<Value, any Error> {
+        done.wait()
+        return result.withLock { $0! }
     }
 }

@@ -1,0 +1,67 @@
+import Dispatch
+import ElMomentoCore
+import ElMomentoSigning
+import ElMomentoStore
+import Synchronization
+
+/// A merchant ready to check signatures: its settings and a signer per valid secret.
+struct AuthenticatingMerchant: Sendable {
+    let merchant: Merchant
+    /// One per secret valid now, the current one first.
+    let signers: [RequestSignature]
+}
+
+/// The merchants the server has looked up, each kept for at most `freshnessNanoseconds`,
+/// so that an operator's change (from `admin`, another process) is seen within a
+/// second while most requests cost no database read and no decryption.
+///
+/// Only merchants that exist are kept: unknown slugs, which anyone can make up, are
+/// looked up each time rather than filling memory.
+final class MerchantDirectory: Sendable {
+    private struct Entry: Sendable {
+        let merchant: AuthenticatingMerchant
+        let sealedSecrets: [[UInt8]]
+        let loadedAtNanoseconds: UInt64
+    }
+
+    /// How long a looked-up merchant is trusted: under a second, so changes show within one.
+    static let freshnessNanoseconds: UInt64 = 900_000_000
+
+    private let store: any GatewayStore
+    private let vault: SecretVault
+    private let clock: any GatewayClock
+    private let entries = Mutex<[String: Entry]>([:])
+
+    init(store: any GatewayStore, vault: SecretVault, clock: any GatewayClock) {
+        self.store = store
+        self.vault = vault
+        self.clock = clock
+    }
+
+    /// The merchant named `slug`, or `nil` when there is none.
+    func merchant(slug: String) async throws -> AuthenticatingMerchant? {
+        guard Merchant.isValidSlug(slug) else { return nil }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let cached = entries.withLock { $0[slug] }
+        if let cached, now &- cached.loadedAtNanoseconds < Self.freshnessNanoseconds {
+            return cached.merchant
+        }
+        let nowMilliseconds = Int64(clock.millisecondsSince1970())
+        guard let credentials = try await store.merchantCredentials(slug: slug, atMilliseconds: nowMilliseconds) else {
+            entries.withLock { _ = $0.removeValue(forKey: slug) }
+            return nil
+        }
+        // Decrypting and keying HMAC cost more than the lookup: reuse them while the secrets are unchanged.
+        let signers =
+            cached?.sealedSecrets == credentials.sealedSecrets
+            ? cached?.merchant.signers ?? []
+            : try credentials.sealedSecrets.map { sealed in
+                RequestSignature(secret: try vault.open(sealed, context: slug))
+            }
+        let entry = Entry(
+            merchant: AuthenticatingMerchant(merchant: credentials.merchant, signers: signers),
+            sealedSecrets: credentials.sealedSecrets, loadedAtNanoseconds: now)
+        entries.withLock { $0[slug] = entry }
+        return entry.merchant
+    }
+}

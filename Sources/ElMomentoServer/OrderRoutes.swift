@@ -1,0 +1,119 @@
+import ElMomentoCore
+import ElMomentoHTTP
+import ElMomentoStore
+import Foundation
+
+/// The merchant API's order routes (SPEC 3.2–3.4): create, list and fetch one, for one
+/// order kind.
+struct OrderRoutes: Sendable {
+    let kind: OrderKind
+    let store: any GatewayStore
+    let authenticator: RequestAuthenticator
+    let clock: any GatewayClock
+    let publicURL: PublicURL
+
+    /// Adds the routes under `collection` (`orders`, `withdrawalorders`).
+    func register(in router: inout Router<RouteHandler>, collection: String) {
+        router.add("POST", "/api/{merchant}/\(collection)") { try await create($0) }
+        router.add("GET", "/api/{merchant}/\(collection)") { try await list($0) }
+        router.add("GET", "/api/{merchant}/\(collection)/{orderID}") { try await show($0) }
+    }
+
+    private func create(_ context: RequestContext) async throws -> HTTPResponse {
+        let merchant = try await authenticate(context)
+        try Self.requireJSON(context.request.headers)
+        let request: OrderRequest
+        do {
+            request = try OrderRequest.parse(
+                body: context.request.body, kind: kind, rules: merchant.settings.orderRules(environment: store.environment))
+        } catch {
+            throw APIError(error)
+        }
+        let now = Int64(clock.millisecondsSince1970())
+        let order = Order(
+            id: TimeOrderedID.make(prefix: kind.idPrefix, clock: clock), orderID: request.orderID, kind: kind,
+            status: .pending, amountMinorUnits: request.amountMinorUnits, currency: request.currency,
+            feeMinorUnits: 0, callbackURL: request.callbackURL, paymentURL: nil, payerDetails: request.payerDetails,
+            environment: store.environment, failureReason: nil, createdAtMilliseconds: now, updatedAtMilliseconds: now)
+        switch try await store.createOrder(order, merchantID: merchant.id, fingerprint: request.fingerprint) {
+        case .created(let order):
+            return .json(presented(order).jsonObject(), status: 201)
+        case .replayed(let order):
+            var response = HTTPResponse.json(presented(order).jsonObject())
+            response.headers.add("Idempotent-Replayed", "true")
+            return response
+        case .conflict:
+            throw APIError(
+                status: 409, code: "order_id_conflict",
+                message: "This orderID is already used by a different order; use a new orderID.", field: "orderID")
+        }
+    }
+
+    private func list(_ context: RequestContext) async throws -> HTTPResponse {
+        let merchant = try await authenticate(context)
+        let query: OrderListQuery
+        do {
+            query = try OrderListQuery.parse(query: context.request.query ?? "")
+        } catch {
+            throw APIError(error)
+        }
+        let page = try await store.orders(merchantID: merchant.id, kind: kind, matching: query)
+        let nextCursor = page.hasMore ? page.orders.last.map(Self.cursor(after:)) : nil
+        return .json(
+            .object([
+                ("data", .array(page.orders.map { presented($0).jsonObject() })),
+                ("has_more", .bool(page.hasMore)),
+                ("next_cursor", .optional(nextCursor)),
+            ]))
+    }
+
+    private func show(_ context: RequestContext) async throws -> HTTPResponse {
+        let merchant = try await authenticate(context)
+        let orderID = context.parameters["orderID"] ?? ""
+        guard let order = try await store.order(merchantID: merchant.id, kind: kind, orderID: orderID) else {
+            throw APIError(status: 404, code: "order_not_found", message: "This merchant has no \(kind.rawValue) order with this orderID.")
+        }
+        return .json(presented(order).jsonObject())
+    }
+
+    private func authenticate(_ context: RequestContext) async throws -> Merchant {
+        try await authenticator.authenticate(context.request, merchantSlug: context.parameters["merchant"] ?? "")
+    }
+
+    /// The order as the merchant sees it: deposits carry the hosted page's address.
+    private func presented(_ order: Order) -> Order {
+        var order = order
+        if order.kind == .deposit { order.paymentURL = publicURL.paymentPage(orderID: order.id) }
+        return order
+    }
+
+    private static func cursor(after order: Order) -> String {
+        OrderListCursor(createdAtMilliseconds: order.createdAtMilliseconds, id: order.id).encoded
+    }
+
+    /// Bodies must be JSON; parameters such as `; charset=utf-8` are allowed.
+    private static func requireJSON(_ headers: HTTPHeaders) throws {
+        let mediaType = headers["Content-Type"]?.split(separator: ";", maxSplits: 1).first?
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" else {
+            throw APIError(
+                status: 415, code: "unsupported_media_type", message: "Send the body as Content-Type: application/json.")
+        }
+    }
+}
+
+extension APIError {
+    /// The answer to a body or query that breaks a rule of SPEC 3.2 or 3.4.
+    init(_ fault: OrderRequestFault) {
+        switch fault.kind {
+        case .invalidJSON:
+            self.init(status: 400, code: "invalid_json", message: fault.message)
+        case .validationFailed:
+            self.init(status: 400, code: "validation_failed", message: fault.message, field: fault.field)
+        case .currencyNotEnabled:
+            self.init(status: 422, code: "currency_not_enabled", message: fault.message, field: fault.field)
+        case .amountAboveLimit:
+            self.init(status: 422, code: "amount_above_limit", message: fault.message, field: fault.field)
+        }
+    }
+}
