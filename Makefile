@@ -2,6 +2,8 @@
 SWIFT ?= swift
 # What building needs: the C libraries behind the system-library targets.
 BUILD_PACKAGES := libssl-dev libsqlite3-dev libmicrohttpd-dev
+# What the tests need besides: the command-line tools a merchant would sign and send with.
+TEST_PACKAGES := $(BUILD_PACKAGES) curl openssl
 # What the benchmark needs besides: a C compiler for the shared load generator.
 BENCH_PACKAGES := $(BUILD_PACKAGES) gcc
 # Options for `make run`, e.g. make run ARGS="--port 9090".
@@ -14,10 +16,10 @@ build:
 	$(SWIFT) build -c release --product elmomento
 
 run: build
-	.build/release/elmomento serve $(ARGS)
+	.build/release/elmomento serve --demo $(ARGS)
 
 test: lint
-	scripts/install-packages $(BUILD_PACKAGES)
+	scripts/install-packages $(TEST_PACKAGES)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 

@@ -19,7 +19,7 @@ let package = Package(
             dependencies: ["COpenSSL", "ElMomentoCore", "ElMomentoHTTP", "ElMomentoSigning", "ElMomentoStore"]
         ),
         .executableTarget(name: "elmomento", dependencies: ["ElMomentoServer"]),
-        .target(name: "ElMomentoTestSupport", path: "Tests/ElMomentoTestSupport"),
+        .target(name: "ElMomentoTestSupport", dependencies: ["ElMomentoSigning"], path: "Tests/ElMomentoTestSupport"),
         .testTarget(name: "ElMomentoSigningTests", dependencies: ["ElMomentoSigning"]),
         .testTarget(name: "ElMomentoCoreTests", dependencies: ["ElMomentoCore"]),
         .testTarget(name: "ElMomentoStoreTests", dependencies: ["ElMomentoStore"]),

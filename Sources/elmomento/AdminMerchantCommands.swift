@@ -53,7 +53,7 @@ enum AdminMerchantCommands {
             do {
                 try MerchantSecret.check(given, for: store.environment)
             } catch {
-                throw UsageError(message: "--secret: \(error.message)", suggestsHelp: false)
+                throw UsageError(message: "--secret: \(error)", suggestsHelp: false)
             }
             secret = given
         } else {

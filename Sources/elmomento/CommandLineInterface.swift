@@ -8,11 +8,13 @@ struct Command: Sendable {
 
 /// `elmomento`'s commands, found by their leading words.
 enum CommandLineInterface {
-    static let commands: [Command] = [ServeCommand.command, AdminInfoCommand.command]
+    static let commands: [Command] =
+        [ServeCommand.command, AdminInfoCommand.command] + AdminMerchantCommands.commands
 
     /// The command groups, described in the help of `elmomento` and of the group itself.
     static let groups: [(words: [String], summary: String)] = [
-        (["admin"], "Operator commands on the gateway's database.")
+        (["admin"], "Operator commands on the gateway's database."),
+        (["admin", "merchant"], "Provision merchants: create, change, disable and rotate their secrets."),
     ]
 
     /// Runs the command `arguments` name and returns the exit status.

@@ -7,14 +7,31 @@ import Testing
 
 @testable import ElMomentoServer
 
-/// A store whose database answers, or not, as the test says.
-struct StubStore: GatewayStore {
+/// A store whose database never answers.
+struct UnreachableStore: GatewayStore {
     struct Unreachable: Error {}
     var environment = GatewayEnvironment.sandbox
-    var reachable = true
 
-    func ping() async throws {
-        if !reachable { throw Unreachable() }
+    func ping() async throws { throw Unreachable() }
+    func createMerchant(slug: String, settings: MerchantSettings, sealedSecret: [UInt8], atMilliseconds now: Int64)
+        async throws -> Merchant
+    { throw Unreachable() }
+    func updateMerchant(slug: String, atMilliseconds now: Int64, _ change: @escaping @Sendable (inout Merchant) -> Void)
+        async throws -> Merchant
+    { throw Unreachable() }
+    func rotateSecret(
+        slug: String, sealedSecret: [UInt8], previousValidUntilMilliseconds: Int64, atMilliseconds now: Int64
+    ) async throws -> Merchant { throw Unreachable() }
+    func merchants() async throws -> [Merchant] { throw Unreachable() }
+    func merchantCredentials(slug: String, atMilliseconds now: Int64) async throws -> MerchantCredentials? {
+        throw Unreachable()
+    }
+    func createOrder(_ order: Order, merchantID: Int64, fingerprint: String) async throws -> OrderCreation {
+        throw Unreachable()
+    }
+    func order(merchantID: Int64, kind: OrderKind, orderID: String) async throws -> Order? { throw Unreachable() }
+    func orders(merchantID: Int64, kind: OrderKind, matching query: OrderListQuery) async throws -> OrderPage {
+        throw Unreachable()
     }
 }
 
@@ -28,8 +45,11 @@ final class LogLines: Sendable {
 @Suite struct GatewayApplicationTests {
     let log = LogLines()
 
-    private func application(store: StubStore = StubStore()) -> GatewayApplication {
-        GatewayApplication(store: store, logger: log.logger)
+    private func application(store: (any GatewayStore)? = nil) throws -> GatewayApplication {
+        let store = try store ?? SQLiteStore(path: TestGateway.temporaryDatabasePath(), requested: .sandbox)
+        return GatewayApplication(
+            store: store, vault: try SecretVault(key: Array(repeating: 7, count: 32)),
+            publicURL: PublicURL("http://127.0.0.1:8080"), logger: log.logger)
     }
 
     private func json(_ response: HTTPResponse) throws -> [String: Any] {
@@ -42,28 +62,28 @@ final class LogLines: Sendable {
 
     @Test(arguments: ["/healthz", "/healthz/"])
     func healthAnswersWhenTheDatabaseDoes(_ path: String) async throws {
-        let response = await application().respond(to: HTTPRequest(id: "req_test", method: "GET", target: path))
+        let response = try await application().respond(to: HTTPRequest(id: "req_test", method: "GET", target: path))
         #expect(response.status == 200)
         #expect(try json(response)["status"] as? String == "ok")
         #expect(response.headers["X-Request-Id"] == "req_test")
     }
 
-    @Test func requestIDsAreTimeOrderedAndDistinct() {
-        let application = application()
+    @Test func requestIDsAreTimeOrderedAndDistinct() throws {
+        let application = try application()
         let ids = (0..<100).map { _ in application.makeRequestID() }
         #expect(Set(ids).count == 100)
         #expect(ids.allSatisfy { $0.hasPrefix("req_") && $0.count == 30 })
     }
 
     @Test func healthIs503WhenTheDatabaseDoesNotAnswer() async throws {
-        let response = await application(store: StubStore(reachable: false)).respond(
+        let response = await try application(store: UnreachableStore()).respond(
             to: HTTPRequest(id: "req_test", method: "GET", target: "/healthz"))
         #expect(response.status == 503)
         #expect(try error(response)["code"] as? String == "unavailable")
     }
 
     @Test func anUnknownRouteGetsTheEnvelopeWithTheRequestID() async throws {
-        let response = await application().respond(to: HTTPRequest(id: "req_test", method: "GET", target: "/nowhere"))
+        let response = try await application().respond(to: HTTPRequest(id: "req_test", method: "GET", target: "/nowhere"))
         #expect(response.status == 404)
         let body = try error(response)
         #expect(body["code"] as? String == "not_found")
@@ -74,7 +94,7 @@ final class LogLines: Sendable {
     }
 
     @Test func aWrongMethodIs405WithAllow() async throws {
-        let response = await application().respond(
+        let response = try await application().respond(
             to: HTTPRequest(id: "req_test", method: "DELETE", target: "/healthz"))
         #expect(response.status == 405)
         #expect(response.headers["Allow"] == "GET, HEAD")
@@ -83,7 +103,7 @@ final class LogLines: Sendable {
 
     @Test func anUnexpectedErrorIsALogged500ThatRevealsNothing() async throws {
         struct Leaky: Error, CustomStringConvertible { var description: String { "table orders is locked at /var/db" } }
-        var application = application()
+        var application = try application()
         application.router.add("GET", "/boom") { _ in throw Leaky() }
         let response = await application.respond(to: HTTPRequest(id: "req_test", method: "GET", target: "/boom"))
         #expect(response.status == 500)
@@ -95,7 +115,7 @@ final class LogLines: Sendable {
     @Test func anAnswerSentIsLoggedAsOneJSONLineWithoutSecrets() async throws {
         var headers = HTTPHeaders()
         headers.add("Signature", String(repeating: "ab", count: 64))
-        let application = application()
+        let application = try application()
         let request = HTTPRequest(id: "req_test", method: "GET", target: "/healthz/", headers: headers)
         let response = await application.respond(to: request)
         #expect(log.all.isEmpty, "nothing is logged until the engine reports the answer sent")
@@ -111,12 +131,12 @@ final class LogLines: Sendable {
     }
 
     @Test func refusalsUseTheEnvelopeToo() throws {
-        let response = application().refuse(
+        let response = try application().refuse(
             .bodyTooLarge(limitBytes: 65536), request: HTTPRequest(id: "req_test", method: "POST", target: "/x"))
         #expect(response.status == 413)
         #expect(try error(response)["code"] as? String == "body_too_large")
         #expect(response.headers["X-Request-Id"] != nil)
-        let framing = application().refuse(
+        let framing = try application().refuse(
             .ambiguousFraming(header: "Transfer-Encoding", reason: "r"),
             request: HTTPRequest(id: "req_test", method: "POST", target: "/x")
         )

@@ -32,6 +32,8 @@ import Testing
         let again = try SQLiteStore(path: path, requested: nil)
         #expect(again.schemaVersion == Migrations.latestVersion)
         let connection = try SQLiteConnection(path: path)
+        // The store just released may still be checkpointing as its connections close.
+        try connection.execute("PRAGMA busy_timeout = 5000")
         let rows = try connection.query("SELECT count(*) FROM schema_migrations")
         #expect(rows.first?.first?.integer == Int64(Migrations.all.count))
     }
@@ -39,6 +41,8 @@ import Testing
     @Test func aSchemaNewerThanThisBuildIsRefused() throws {
         _ = try SQLiteStore(path: path, requested: nil)
         let connection = try SQLiteConnection(path: path)
+        // The store just released may still be checkpointing as its connections close.
+        try connection.execute("PRAGMA busy_timeout = 5000")
         try connection.query(
             "INSERT INTO schema_migrations (version) VALUES (?)", [.integer(Int64(Migrations.latestVersion + 1))])
         #expect(throws: StoreError.schemaTooNew(found: Migrations.latestVersion + 1, known: Migrations.latestVersion)) {
@@ -50,9 +54,9 @@ import Testing
     /// durability settings are asserted directly.
     @Test func commitsAreDurable() async throws {
         let store = try SQLiteStore(path: path, requested: nil)
-        #expect(try await store.pragma("journal_mode") == "wal")
-        #expect(try await store.pragma("synchronous") == "2")
-        #expect(try await store.pragma("busy_timeout") == String(SQLiteStore.busyTimeoutMilliseconds))
+        #expect(try await store.writerPragma("journal_mode") == "wal")
+        #expect(try await store.writerPragma("synchronous") == "2")
+        #expect(try await store.writerPragma("busy_timeout") == String(SQLiteStore.busyTimeoutMilliseconds))
     }
 
     @Test func pingAnswersWhileTheDatabaseIsThere() async throws {
@@ -63,6 +67,8 @@ import Testing
     @Test func aFailedTransactionLeavesNothingBehind() throws {
         _ = try SQLiteStore(path: path, requested: nil)
         let connection = try SQLiteConnection(path: path)
+        // The store just released may still be checkpointing as its connections close.
+        try connection.execute("PRAGMA busy_timeout = 5000")
         try connection.execute("CREATE TABLE items (name TEXT NOT NULL)")
         struct Abort: Error {}
         #expect(throws: Abort.self) {
@@ -77,6 +83,8 @@ import Testing
     @Test func aReusedStatementTakesNewParametersAndSurvivesErrors() throws {
         _ = try SQLiteStore(path: path, requested: nil)
         let connection = try SQLiteConnection(path: path)
+        // The store just released may still be checkpointing as its connections close.
+        try connection.execute("PRAGMA busy_timeout = 5000")
         try connection.execute("CREATE TABLE items (name TEXT PRIMARY KEY)")
         let insert = "INSERT INTO items (name) VALUES (?)"
         try connection.query(insert, [.text("a")])

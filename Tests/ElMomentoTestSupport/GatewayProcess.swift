@@ -44,7 +44,7 @@ public final class GatewayProcess: Sendable {
             let port = UInt16(line[range].dropFirst(7))
         else {
             process.terminate()
-            throw TestSupportError("the gateway did not start: \(output.text)")
+            throw TestSupportError("the gateway did not start: \(output.text.redactingSecrets)")
         }
         self.port = port
     }
@@ -55,6 +55,18 @@ public final class GatewayProcess: Sendable {
 
     /// Everything the server has written so far.
     public var log: String { output.text }
+
+    /// The demo merchant's secret, as `serve --demo` prints it.
+    public var demoSecret: String? {
+        let marker = "Demo merchant 1xbet (sandbox), secret: "
+        return output.waitForLine(containing: marker, timeoutSeconds: 1)?.components(separatedBy: marker).last
+    }
+
+    /// A client of this server as the demo merchant `1xbet`.
+    public func demoClient() throws -> MerchantClient {
+        guard let secret = demoSecret else { throw TestSupportError("the gateway was not started with --demo") }
+        return MerchantClient(port: port, merchant: "1xbet", secret: secret)
+    }
 
     public var processIdentifier: Int32 { process.processIdentifier }
 
@@ -91,9 +103,10 @@ public final class GatewayProcess: Sendable {
 /// returns or throws.
 public func withGateway<Result>(
     arguments: [String] = [],
+    databasePath: String = GatewayProcess.temporaryDatabasePath(),
     _ body: (GatewayProcess) async throws -> Result
 ) async throws -> Result {
-    let gateway = try await onOwnThread { try GatewayProcess(arguments: arguments) }
+    let gateway = try await onOwnThread { try GatewayProcess(arguments: arguments, databasePath: databasePath) }
     do {
         let result = try await body(gateway)
         try await gateway.stop()
@@ -135,5 +148,12 @@ final class OutputCollector: Sendable {
             usleep(10_000)
         }
         return nil
+    }
+}
+
+extension String {
+    /// The text with every merchant secret (`sk_test_…`, `sk_live_…`) hidden, for messages a test prints.
+    public var redactingSecrets: String {
+        replacingOccurrences(of: #"sk_(test|live)_[A-Za-z0-9_-]+"#, with: "sk_$1_…", options: .regularExpression)
     }
 }
