@@ -117,8 +117,10 @@ private struct URLParts {
         scheme = text[..<separator.lowerBound].lowercased()
         guard scheme == "http" || scheme == "https" else { return nil }
         let rest = text[separator.upperBound...]
-        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        hasUserInfo = authority.contains("@")
+        let fullAuthority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        hasUserInfo = fullAuthority.contains("@")
+        let authority =
+            fullAuthority.lastIndex(of: "@").map { fullAuthority[fullAuthority.index(after: $0)...] } ?? fullAuthority
         var hostAndPort = authority
         if let bracket = authority.lastIndex(of: "]") {
             hostAndPort = authority[authority.index(after: bracket)...]
