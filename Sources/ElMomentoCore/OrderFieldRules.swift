@@ -115,7 +115,8 @@ enum OrderFieldRules {
         guard case .string(let text) = value, isIDNumber(text) else {
             throw .invalid(
                 "request.id_number",
-                "request.id_number must be a cédula (11 digits, or 001-0000000-1) or a passport number (6 to 20 letters or digits)."
+                "request.id_number must be a cédula (11 digits, or 001-0000000-1)"
+                    + " or a passport number (6 to 20 letters or digits)."
             )
         }
     }

@@ -251,7 +251,8 @@ import Testing
 
     @Test func withdrawalPayoutFieldsMustBeShortNonEmptyStrings() {
         let good =
-            #"{"bank": "Banco Popular", "account_number": "0123456789", "account_type": "savings", "holder_name": "Ana Pérez"}"#
+            #"{"bank": "Banco Popular", "account_number": "0123456789", "#
+            + #""account_type": "savings", "holder_name": "Ana Pérez"}"#
         #expect(fault(body(["request": good]), kind: .withdrawal) == nil)
         for name in ["bank", "account_number", "account_type", "holder_name"] {
             for json in [#""""#, "12", "null", "\"\(String(repeating: "x", count: 129))\""] {
@@ -270,9 +271,12 @@ import Testing
             #"{"amount": 500, "orderID": "a", "currency": "DOP", "request": {"x": 1, "y": {"b": 2, "a": 1}}}"#)
         let respellings = [
             #"{"currency":"DOP","orderID":"a","amount":"500.00","request":{"y":{"a":1,"b":2},"x":1}}"#,
-            #"{ "amount" : 500.0 , "orderID" : "a" , "currency" : "DOP" , "request" : { "x" : 1 , "y" : { "b" : 2 , "a" : 1 } } }"#,
-            #"{"amount": 5e2, "orderID": "a", "currency": "DOP", "callback_url": null, "request": {"x": 1, "y": {"a": 1, "b": 2}}}"#,
-            #"{"amount": 50000e-2, "orderID": "a", "currency": "\u0044OP", "request": {"\u0078": 1, "y": {"b": 2, "a": 1}}, "z": 9}"#,
+            #"{ "amount" : 500.0 , "orderID" : "a" , "currency" : "DOP" , "#
+                + #""request" : { "x" : 1 , "y" : { "b" : 2 , "a" : 1 } } }"#,
+            #"{"amount": 5e2, "orderID": "a", "currency": "DOP", "callback_url": null, "#
+                + #""request": {"x": 1, "y": {"a": 1, "b": 2}}}"#,
+            #"{"amount": 50000e-2, "orderID": "a", "currency": "\u0044OP", "#
+                + #""request": {"\u0078": 1, "y": {"b": 2, "a": 1}}, "z": 9}"#,
         ]
         for text in respellings {
             #expect(try parse(text).fingerprint == first.fingerprint)

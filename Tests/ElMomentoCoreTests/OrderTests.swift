@@ -53,7 +53,8 @@ import Testing
         order.environment = .production
         order.failureReason = "bank rejected"
         let expected =
-            #"{"id":"wd_01JF0000000000000000000001","orderID":"Somerandomstring","type":"withdrawal","status":"failed","#
+            #"{"id":"wd_01JF0000000000000000000001","orderID":"Somerandomstring","#
+            + #""type":"withdrawal","status":"failed","#
             + #""amount":1000,"currency":"USD","fee":1.55,"callback_url":null,"request":null,"#
             + #""environment":"production","failure_reason":"bank rejected","#
             + #""created_at":"2026-12-04T19:40:33Z","updated_at":"2026-12-04T19:41:34Z"}"#
