@@ -77,7 +77,8 @@ public struct GatewayApplication: HTTPResponder {
     public func didAnswer(_ request: HTTPRequest, with response: HTTPResponse) {
         let (route, merchant) =
             switch router.match(method: request.method, path: request.path) {
-            case .found(_, let parameters, let pattern): (pattern, parameters["merchant"].flatMap { Merchant.isValidSlug($0) ? $0 : nil })
+            case .found(_, let parameters, let pattern):
+                (pattern, parameters["merchant"].flatMap { Merchant.isValidSlug($0) ? $0 : nil })
             case .methodNotAllowed, .notFound: ("unmatched", nil)
             }
         let elapsed =

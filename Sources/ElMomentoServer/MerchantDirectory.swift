@@ -1,4 +1,3 @@
-import Dispatch
 import ElMomentoCore
 import ElMomentoSigning
 import ElMomentoStore
@@ -11,7 +10,7 @@ struct AuthenticatingMerchant: Sendable {
     let signers: [RequestSignature]
 }
 
-/// The merchants the server has looked up, each kept for at most `freshnessNanoseconds`,
+/// The merchants the server has looked up, each kept for at most `freshnessMilliseconds`,
 /// so that an operator's change (from `admin`, another process) is seen within a
 /// second while most requests cost no database read and no decryption.
 ///
@@ -21,11 +20,11 @@ final class MerchantDirectory: Sendable {
     private struct Entry: Sendable {
         let merchant: AuthenticatingMerchant
         let sealedSecrets: [[UInt8]]
-        let loadedAtNanoseconds: UInt64
+        let loadedAtMilliseconds: UInt64
     }
 
     /// How long a looked-up merchant is trusted: under a second, so changes show within one.
-    static let freshnessNanoseconds: UInt64 = 900_000_000
+    static let freshnessMilliseconds: UInt64 = 900
 
     private let store: any GatewayStore
     private let vault: SecretVault
@@ -41,13 +40,13 @@ final class MerchantDirectory: Sendable {
     /// The merchant named `slug`, or `nil` when there is none.
     func merchant(slug: String) async throws -> AuthenticatingMerchant? {
         guard Merchant.isValidSlug(slug) else { return nil }
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = clock.millisecondsSince1970()
         let cached = entries.withLock { $0[slug] }
-        if let cached, now &- cached.loadedAtNanoseconds < Self.freshnessNanoseconds {
+        // A clock that stepped back wraps to a huge age: the entry is reloaded, never kept longer.
+        if let cached, now &- cached.loadedAtMilliseconds < Self.freshnessMilliseconds {
             return cached.merchant
         }
-        let nowMilliseconds = Int64(clock.millisecondsSince1970())
-        guard let credentials = try await store.merchantCredentials(slug: slug, atMilliseconds: nowMilliseconds) else {
+        guard let credentials = try await store.merchantCredentials(slug: slug, atMilliseconds: Int64(now)) else {
             entries.withLock { _ = $0.removeValue(forKey: slug) }
             return nil
         }
@@ -60,7 +59,7 @@ final class MerchantDirectory: Sendable {
             }
         let entry = Entry(
             merchant: AuthenticatingMerchant(merchant: credentials.merchant, signers: signers),
-            sealedSecrets: credentials.sealedSecrets, loadedAtNanoseconds: now)
+            sealedSecrets: credentials.sealedSecrets, loadedAtMilliseconds: now)
         entries.withLock { $0[slug] = entry }
         return entry.merchant
     }

@@ -25,7 +25,8 @@ struct OrderRoutes: Sendable {
         let request: OrderRequest
         do {
             request = try OrderRequest.parse(
-                body: context.request.body, kind: kind, rules: merchant.settings.orderRules(environment: store.environment))
+                body: context.request.body, kind: kind,
+                rules: merchant.settings.orderRules(environment: store.environment))
         } catch {
             throw APIError(error)
         }
@@ -71,7 +72,9 @@ struct OrderRoutes: Sendable {
         let merchant = try await authenticate(context)
         let orderID = context.parameters["orderID"] ?? ""
         guard let order = try await store.order(merchantID: merchant.id, kind: kind, orderID: orderID) else {
-            throw APIError(status: 404, code: "order_not_found", message: "This merchant has no \(kind.rawValue) order with this orderID.")
+            throw APIError(
+                status: 404, code: "order_not_found",
+                message: "This merchant has no \(kind.rawValue) order with this orderID.")
         }
         return .json(presented(order).jsonObject())
     }
@@ -97,7 +100,8 @@ struct OrderRoutes: Sendable {
             .trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
             throw APIError(
-                status: 415, code: "unsupported_media_type", message: "Send the body as Content-Type: application/json.")
+                status: 415, code: "unsupported_media_type", message: "Send the body as Content-Type: application/json."
+            )
         }
     }
 }

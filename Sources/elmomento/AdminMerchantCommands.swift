@@ -38,7 +38,8 @@ enum AdminMerchantCommands {
             "create", "Create a merchant and print its secret, once.",
             options: [
                 OptionSpec(
-                    name: "secret", valueName: "S", help: "Use this secret instead of generating one (sk_test_/sk_live_…)."),
+                    name: "secret", valueName: "S",
+                    help: "Use this secret instead of generating one (sk_test_/sk_live_…)."),
                 StoreOptions.keyFileSpec,
             ] + settingOptions)
     ) { arguments in
@@ -61,7 +62,10 @@ enum AdminMerchantCommands {
         }
         let sealed = try StoreOptions.vault(arguments, store: store).seal(secret, context: slug)
         let merchant = try mapStoreErrors {
-            try waitFor { try await store.createMerchant(slug: slug, settings: settings, sealedSecret: sealed, atMilliseconds: now()) }
+            try waitFor {
+                try await store.createMerchant(
+                    slug: slug, settings: settings, sealedSecret: sealed, atMilliseconds: now())
+            }
         }
         if arguments.has("json") {
             printJSON(.object([("slug", .string(merchant.slug)), ("secret", .string(secret))]))
@@ -78,7 +82,7 @@ enum AdminMerchantCommands {
             options: settingOptions + [
                 OptionSpec(
                     name: "allow-signature-v1", valueName: nil,
-                    help: "Accept version 1 signatures again (undoes --require-signature-v2)."),
+                    help: "Accept version 1 signatures again (undoes --require-signature-v2).")
             ])
     ) { arguments in
         let change = try MerchantSettingsChange(arguments)

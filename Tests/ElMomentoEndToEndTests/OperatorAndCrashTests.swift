@@ -52,7 +52,9 @@ import Testing
     }
 
     @Test func killNineDuringAStreamOfCreatesLosesNoAcknowledgedOrder() async throws {
-        let first = try await onOwnThread { [database] in try GatewayProcess(arguments: ["--demo"], databasePath: database) }
+        let first = try await onOwnThread { [database] in
+            try GatewayProcess(arguments: ["--demo"], databasePath: database)
+        }
         let client = try first.demoClient()
         let acknowledged = Acknowledged()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -76,12 +78,15 @@ import Testing
         }
         _ = try? await first.waitForExit(timeoutSeconds: 5)
 
-        let second = try await onOwnThread { [database] in try GatewayProcess(arguments: ["--demo"], databasePath: database) }
+        let second = try await onOwnThread { [database] in
+            try GatewayProcess(arguments: ["--demo"], databasePath: database)
+        }
         let restarted = try second.demoClient()
         let orderIDs = acknowledged.all
         #expect(orderIDs.count >= 200)
         var missing: [String] = []
-        for orderID in orderIDs where try await restarted.send("GET", restarted.ordersPath(orderID + "/")).status != 200 {
+        for orderID in orderIDs where try await restarted.send("GET", restarted.ordersPath(orderID + "/")).status != 200
+        {
             missing.append(orderID)
         }
         #expect(missing.isEmpty, "acknowledged and lost: \(missing)")

@@ -24,7 +24,8 @@ import Testing
             try await $0.send("DELETE", $0.ordersPath())
         },
         Case(name: "unknown merchant", status: 404, code: "merchant_not_found") {
-            try await MerchantClient(port: $0.port, merchant: "nobody", secret: $0.secret).send("GET", "/api/nobody/orders/")
+            try await MerchantClient(port: $0.port, merchant: "nobody", secret: $0.secret).send(
+                "GET", "/api/nobody/orders/")
         },
         Case(name: "no timestamp", status: 401, code: "missing_timestamp") { client in
             let signature = RequestSignature(secret: client.secret).sign(timestamp: "")

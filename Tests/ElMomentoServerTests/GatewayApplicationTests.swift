@@ -83,7 +83,8 @@ final class LogLines: Sendable {
     }
 
     @Test func anUnknownRouteGetsTheEnvelopeWithTheRequestID() async throws {
-        let response = try await application().respond(to: HTTPRequest(id: "req_test", method: "GET", target: "/nowhere"))
+        let response = try await application().respond(
+            to: HTTPRequest(id: "req_test", method: "GET", target: "/nowhere"))
         #expect(response.status == 404)
         let body = try error(response)
         #expect(body["code"] as? String == "not_found")

@@ -55,7 +55,9 @@ struct TestGateway {
         let bytes = Array(body.utf8)
         var headers = HTTPHeaders()
         headers.add("X-Timestamp", timestamp)
-        headers.add("Signature", RequestSignature(secret: secret).sign(timestamp: timestamp, body: method == "GET" ? [] : bytes))
+        headers.add(
+            "Signature", RequestSignature(secret: secret).sign(timestamp: timestamp, body: method == "GET" ? [] : bytes)
+        )
         if !body.isEmpty { headers.add("Content-Type", "application/json") }
         for (name, value) in extra { headers.add(name, value) }
         return HTTPRequest(id: "req_test", method: method, target: target, headers: headers, body: bytes)

@@ -55,7 +55,8 @@ import Testing
 
     @Test func timeBoundsAreInclusiveToTheSecondShown() async throws {
         for (index, milliseconds) in [1_764_876_000_000, 1_764_876_001_500, 1_764_876_002_999].enumerated() {
-            _ = try await store.createOrder(order("t-\(index)", at: Int64(milliseconds)), merchantID: merchant.id, fingerprint: "f")
+            _ = try await store.createOrder(
+                order("t-\(index)", at: Int64(milliseconds)), merchantID: merchant.id, fingerprint: "f")
         }
         var query = OrderListQuery(limit: 10)
         query.createdAfterMilliseconds = 1_764_876_001_000
@@ -77,7 +78,9 @@ import Testing
             try connection.query("EXPLAIN QUERY PLAN " + sql, parameters).compactMap { $0.last?.text }
         }
         let index = byStatus ? "orders_newest_by_status" : "orders_newest"
-        #expect(plan.contains { $0.contains("SEARCH orders USING INDEX \(index)") && $0.contains("created_at<") }, "\(plan)")
+        #expect(
+            plan.contains { $0.contains("SEARCH orders USING INDEX \(index)") && $0.contains("created_at<") }, "\(plan)"
+        )
         #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
     }
 
@@ -85,7 +88,10 @@ import Testing
         #expect(try await store.merchantCredentials(slug: "shop", atMilliseconds: 2_000)?.sealedSecrets == [[1, 2, 3]])
         _ = try await store.rotateSecret(
             slug: "shop", sealedSecret: [4], previousValidUntilMilliseconds: 10_000, atMilliseconds: 2_000)
-        #expect(try await store.merchantCredentials(slug: "shop", atMilliseconds: 3_000)?.sealedSecrets == [[4], [1, 2, 3]])
+        #expect(
+            try await store.merchantCredentials(slug: "shop", atMilliseconds: 3_000)?.sealedSecrets == [
+                [4], [1, 2, 3],
+            ])
         _ = try await store.rotateSecret(
             slug: "shop", sealedSecret: [5], previousValidUntilMilliseconds: 20_000, atMilliseconds: 4_000)
         #expect(try await store.merchantCredentials(slug: "shop", atMilliseconds: 5_000)?.sealedSecrets == [[5], [4]])
@@ -94,7 +100,8 @@ import Testing
 
     @Test func merchantSlugsAreUniqueAndChangesAreKept() async throws {
         await #expect(throws: StoreError.merchantExists("shop")) {
-            try await store.createMerchant(slug: "shop", settings: MerchantSettings(), sealedSecret: [], atMilliseconds: 1)
+            try await store.createMerchant(
+                slug: "shop", settings: MerchantSettings(), sealedSecret: [], atMilliseconds: 1)
         }
         let changed = try await store.updateMerchant(slug: "shop", atMilliseconds: 9_000) { merchant in
             merchant.isEnabled = false

@@ -61,7 +61,10 @@ public struct MerchantClient: Sendable {
         case .version2:
             headers.append(("Signature-Version", "2"))
             headers.append(
-                ("Signature", signer.signVersion2(timestamp: timestamp, method: method, target: target, body: bodyBytes)))
+                (
+                    "Signature",
+                    signer.signVersion2(timestamp: timestamp, method: method, target: target, body: bodyBytes)
+                ))
         case .unsigned, .headers:
             break
         }
@@ -74,11 +77,14 @@ public struct MerchantClient: Sendable {
     public func createDeposit(
         orderID: String, amount: String = "500", callbackURL: String = "http://127.0.0.1:9/callback"
     ) async throws -> RawResponse {
-        try await send("POST", ordersPath(), body: Self.depositBody(orderID: orderID, amount: amount, callbackURL: callbackURL))
+        try await send(
+            "POST", ordersPath(), body: Self.depositBody(orderID: orderID, amount: amount, callbackURL: callbackURL))
     }
 
     /// The seed document's create body, with `orderID`, `amount` and a loopback callback.
-    public static func depositBody(orderID: String, amount: String = "500", callbackURL: String = "http://127.0.0.1:9/callback")
+    public static func depositBody(
+        orderID: String, amount: String = "500", callbackURL: String = "http://127.0.0.1:9/callback"
+    )
         -> String
     {
         """
