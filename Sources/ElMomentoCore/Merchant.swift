@@ -74,6 +74,11 @@ public struct MerchantSettings: Sendable, Equatable {
     /// The defaults: 1000 requests an hour, DOP and USD, at most 1,000,000.00, no fees.
     public init() {}
 
+    /// The fee on an order of `kind` for `amountMinorUnits` of `currency`.
+    public func fee(for kind: OrderKind, amountMinorUnits: Int64, currency: Currency) -> Int64 {
+        (kind == .deposit ? depositFee : withdrawalFee).fee(amountMinorUnits: amountMinorUnits, currency: currency)
+    }
+
     /// The rules a new order of this merchant is checked against.
     public func orderRules(environment: GatewayEnvironment) -> OrderRules {
         OrderRules(environment: environment, enabledCurrencyCodes: currencyCodes, maxAmountMajor: maxAmountMajor)
@@ -95,6 +100,16 @@ public struct FeeRule: Sendable, Equatable {
     public init(basisPoints: Int, fixedMajor: String) {
         self.basisPoints = basisPoints
         self.fixedMajor = fixedMajor
+    }
+
+    /// The fee on `amountMinorUnits` of `currency`: the basis points rounded half up to
+    /// the minor unit, plus the fixed part (rounded down where it is finer than the currency).
+    public func fee(amountMinorUnits: Int64, currency: Currency) -> Int64 {
+        precondition(amountMinorUnits >= 0 && (0...10_000).contains(basisPoints), "a fee on a negative amount")
+        // Split so that amount × basis points cannot overflow, even at the largest amount.
+        let whole = amountMinorUnits / 10_000 * Int64(basisPoints)
+        let rest = (amountMinorUnits % 10_000 * Int64(basisPoints) + 5_000) / 10_000
+        return whole + rest + (MinorUnits.parseLimit(fixedMajor, currency: currency) ?? 0)
     }
 
     func jsonObject() -> JSONValue {

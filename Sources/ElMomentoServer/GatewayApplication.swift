@@ -55,6 +55,12 @@ public struct GatewayApplication: HTTPResponder {
                 response = try await handler(RequestContext(request: request, parameters: parameters))
             } catch let error as APIError {
                 response = error.response(requestID: request.id)
+            } catch let error as any DatabaseFailure where error.meansDatabaseUnavailable {
+                logger.log(
+                    "error", "database unavailable",
+                    [("request_id", .string(request.id)), ("error", .string(String(describing: error)))]
+                )
+                response = APIError.unavailable.response(requestID: request.id)
             } catch {
                 logger.log(
                     "error", "handler failed",

@@ -34,7 +34,9 @@ struct OrderRoutes: Sendable {
         let order = Order(
             id: TimeOrderedID.make(prefix: kind.idPrefix, clock: clock), orderID: request.orderID, kind: kind,
             status: .pending, amountMinorUnits: request.amountMinorUnits, currency: request.currency,
-            feeMinorUnits: 0, callbackURL: request.callbackURL, paymentURL: nil, payerDetails: request.payerDetails,
+            feeMinorUnits: merchant.settings.fee(
+                for: kind, amountMinorUnits: request.amountMinorUnits, currency: request.currency),
+            callbackURL: request.callbackURL, paymentURL: nil, payerDetails: request.payerDetails,
             environment: store.environment, failureReason: nil, createdAtMilliseconds: now, updatedAtMilliseconds: now)
         switch try await store.createOrder(order, merchantID: merchant.id, fingerprint: request.fingerprint) {
         case .created(let order):
@@ -71,7 +73,10 @@ struct OrderRoutes: Sendable {
     private func show(_ context: RequestContext) async throws -> HTTPResponse {
         let merchant = try await authenticate(context)
         let orderID = context.parameters["orderID"] ?? ""
-        guard let order = try await store.order(merchantID: merchant.id, kind: kind, orderID: orderID) else {
+        // An orderID no create could have accepted is not looked up.
+        guard OrderRequest.isValidOrderID(orderID),
+            let order = try await store.order(merchantID: merchant.id, kind: kind, orderID: orderID)
+        else {
             throw APIError(
                 status: 404, code: "order_not_found",
                 message: "This merchant has no \(kind.rawValue) order with this orderID.")

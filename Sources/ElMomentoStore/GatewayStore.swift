@@ -1,3 +1,4 @@
+import CSQLite
 import ElMomentoCore
 
 /// Everything the server and the operator's commands ask of the database, whichever
@@ -79,4 +80,25 @@ public struct OrderPage: Sendable, Equatable {
         self.orders = orders
         self.hasMore = hasMore
     }
+}
+
+/// An error that may mean the database cannot be used right now (locked past the busy
+/// timeout, an I/O failure, a full disk, a store being stopped) rather than a bug: the
+/// client is told to try again (`503 unavailable`) instead of `500`.
+public protocol DatabaseFailure: Error {
+    /// Whether the failure is the database's being unavailable.
+    var meansDatabaseUnavailable: Bool { get }
+}
+
+extension SQLiteError: DatabaseFailure {
+    public var meansDatabaseUnavailable: Bool {
+        let unavailable: [Int32] = [
+            SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_READONLY,
+        ]
+        return unavailable.contains(code & 0xff)
+    }
+}
+
+extension StoreError: DatabaseFailure {
+    public var meansDatabaseUnavailable: Bool { self == .closed }
 }

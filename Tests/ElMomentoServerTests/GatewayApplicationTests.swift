@@ -9,7 +9,9 @@ import Testing
 
 /// A store whose database never answers.
 struct UnreachableStore: GatewayStore {
-    struct Unreachable: Error {}
+    struct Unreachable: DatabaseFailure {
+        var meansDatabaseUnavailable: Bool { true }
+    }
     var environment = GatewayEnvironment.sandbox
 
     func ping() async throws { throw Unreachable() }
@@ -80,6 +82,14 @@ final class LogLines: Sendable {
             to: HTTPRequest(id: "req_test", method: "GET", target: "/healthz"))
         #expect(response.status == 503)
         #expect(try error(response)["code"] as? String == "unavailable")
+    }
+
+    @Test func aMerchantRequestIs503WhenTheDatabaseDoesNotAnswer() async throws {
+        let response = try await application(store: UnreachableStore()).respond(
+            to: HTTPRequest(id: "req_test", method: "GET", target: "/api/shop/orders/"))
+        #expect(response.status == 503)
+        #expect(try error(response)["code"] as? String == "unavailable")
+        #expect(log.all.contains { $0.contains("database unavailable") })
     }
 
     @Test func anUnknownRouteGetsTheEnvelopeWithTheRequestID() async throws {
