@@ -26,7 +26,7 @@ test: lint
 # Throughput and memory of the HTTP engine, with the shared load generator.
 bench: build
 	scripts/install-packages $(BENCH_PACKAGES)
-	scripts/bench-healthz
+	scripts/bench
 
 format:
 	swift-format format --in-place --recursive Package.swift Sources Tests
