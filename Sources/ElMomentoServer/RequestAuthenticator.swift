@@ -65,7 +65,7 @@ struct RequestAuthenticator: Sendable {
     }
 
     private func presentedSignature(_ headers: HTTPHeaders) throws -> String {
-        let values = headers.values(named: "Signature") + headers.values(named: "M-Signature")
+        let values = (headers.values(named: "Signature") + headers.values(named: "M-Signature")).filter { !$0.isEmpty }
         guard let signature = values.first else {
             throw Self.unauthorized("missing_signature", "A Signature (or M-Signature) header is required.")
         }

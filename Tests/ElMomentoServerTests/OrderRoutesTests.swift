@@ -136,6 +136,24 @@ import Testing
         #expect(conflict.errorCode == "order_id_conflict")
     }
 
+    @Test(arguments: [
+        ("http://shop.example/callback", false),
+        ("https://10.0.0.7/callback", false),
+        ("https://127.0.0.1/callback", false),
+        ("https://[fe80::1]/callback", false),
+        ("https://shop.example/callback", true),
+    ])
+    func productionTakesOnlyHTTPSCallbacksToPublicAddresses(url: String, acceptedInProduction: Bool) async throws {
+        for environment in GatewayEnvironment.allCases {
+            let gateway = try await TestGateway(environment: environment)
+            let response = await gateway.send(
+                gateway.request("POST", "/api/shop/orders/", body: TestGateway.body(orderID: "cb", callbackURL: url)))
+            let accepted = environment == .sandbox || acceptedInProduction
+            #expect(response.status == (accepted ? 201 : 400), "\(environment) \(url): \(response.text)")
+            #expect(accepted || response.errorCode == "validation_failed")
+        }
+    }
+
     @Test func theLastPageHasANullCursor() async throws {
         let gateway = try await TestGateway()
         for index in 0..<3 {

@@ -34,8 +34,8 @@ struct TestGateway {
             .appendingPathComponent("elmomento-handlers-\(UUID().uuidString)/gateway.sqlite").path
     }
 
-    init(settings: MerchantSettings = MerchantSettings()) async throws {
-        store = try SQLiteStore(path: Self.temporaryDatabasePath(), requested: .sandbox)
+    init(settings: MerchantSettings = MerchantSettings(), environment: GatewayEnvironment = .sandbox) async throws {
+        store = try SQLiteStore(path: Self.temporaryDatabasePath(), requested: environment)
         vault = try SecretVault(key: SecureRandom.bytes(count: 32))
         _ = try await store.createMerchant(
             slug: "shop", settings: settings, sealedSecret: vault.seal(Self.secret, context: "shop"),
@@ -67,9 +67,9 @@ struct TestGateway {
         await application.respond(to: request)
     }
 
-    static func body(orderID: String, amount: String = "500") -> String {
+    static func body(orderID: String, amount: String = "500", callbackURL: String = "https://google.com") -> String {
         """
-        {"amount": \(amount), "orderID": "\(orderID)", "currency": "DOP", "callback_url": "https://google.com",
+        {"amount": \(amount), "orderID": "\(orderID)", "currency": "DOP", "callback_url": "\(callbackURL)",
          "request": {"email": "ceterasddsare@hotmail.com", "id_number": "00100000001"}}
         """
     }
