@@ -45,21 +45,23 @@ extension JSONValue {
         return members.first { $0.0 == key }?.1
     }
 
-    /// The compact encoding with object keys sorted bytewise at every level: two documents that differ
-    /// only in key order or whitespace encode the same, so idempotent retries can be recognised.
-    /// Numbers keep their text (`1.0` and `1` stay different: values are kept as sent).
+    /// The compact encoding with object keys sorted bytewise at every level and each number in one
+    /// spelling (`1`, `1.0` and `10e-1` agree): two documents that differ only in key order,
+    /// whitespace or number spelling encode the same, so idempotent retries are recognised (SPEC 3.2).
     public func canonicalEncoded() -> [UInt8] {
-        sortedKeys().encoded()
+        canonical().encoded()
     }
 
-    private func sortedKeys() -> JSONValue {
+    private func canonical() -> JSONValue {
         switch self {
         case .array(let elements):
-            return .array(elements.map { $0.sortedKeys() })
+            return .array(elements.map { $0.canonical() })
         case .object(let members):
-            let sorted = members.map { ($0.0, $0.1.sortedKeys()) }
+            let sorted = members.map { ($0.0, $0.1.canonical()) }
                 .sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
             return .object(sorted)
+        case .number(let text):
+            return .number(DecimalText(text)?.canonicalText ?? text)
         default:
             return self
         }

@@ -64,6 +64,13 @@ struct DecimalText {
 
     var isZero: Bool { significandDigits.isEmpty }
 
+    /// One spelling per value (`1`, `1.0`, `10e-1` and `0.1e1` are all `1e0`; every zero is `0`),
+    /// so that numbers compare by value in a fingerprint.
+    var canonicalText: String {
+        guard !isZero else { return "0" }
+        return (isNegative ? "-" : "") + String(decoding: significandDigits, as: UTF8.self) + "e" + String(exponent)
+    }
+
     init?(_ text: String) {
         var reader = NumberReader(bytes: Array(text.utf8))
         guard let parts = reader.read() else { return nil }

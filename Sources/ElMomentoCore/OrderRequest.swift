@@ -44,12 +44,14 @@ public struct OrderRequest: Sendable, Equatable {
         return "v1:" + String(decoding: value.canonicalEncoded(), as: UTF8.self)
     }
 
-    /// Validates a create-order body against the merchant's rules.
+    /// Validates a create-order body: every `400` rule (SPEC 3.2).
     ///
     /// Fields are checked in this order and the first fault is reported: `orderID`, `currency`,
     /// `amount` (after the currency, because its precision depends on it), `callback_url`,
-    /// `request`. The two `422` faults come only once every `400` check has passed:
-    /// `currencyNotEnabled`, then `amountAboveLimit`. Unknown top-level fields are ignored.
+    /// `request`. Unknown top-level fields are ignored. The merchant's limits (`422`) are left to
+    /// `checkMerchantLimits`, which comes after a repeated `orderID` is recognised, so that a
+    /// retry is answered with its order even after the merchant's settings changed; only an
+    /// amount too large to hold is refused here, being above any limit.
     public static func parse(body: [UInt8], kind: OrderKind, rules: OrderRules) throws(OrderRequestFault)
         -> OrderRequest
     {
@@ -72,7 +74,10 @@ public struct OrderRequest: Sendable, Equatable {
             byteCount: document.topLevelMemberByteCounts["request"] ?? 0,
             kind: kind
         )
-        let amountMinorUnits = try checkMerchantLimits(currency: currency, amountMinorUnits: amount, rules: rules)
+        guard let amountMinorUnits = amount else {
+            try checkMerchantLimits(currency: currency, amountMinorUnits: nil, rules: rules)
+            preconditionFailure("an amount too large to hold passed the limit check")
+        }
         return OrderRequest(
             orderID: orderID,
             amountMinorUnits: amountMinorUnits,
@@ -82,13 +87,18 @@ public struct OrderRequest: Sendable, Equatable {
         )
     }
 
-    /// The `422` checks; returns the amount once it is known to be within the limit. An amount too
-    /// large to hold (`nil`) is above any limit.
+    /// The merchant's `422` checks, for a new order: its currency enabled (`currencyNotEnabled`),
+    /// then its amount within the per-order maximum (`amountAboveLimit`).
+    public func checkMerchantLimits(_ rules: OrderRules) throws(OrderRequestFault) {
+        try Self.checkMerchantLimits(currency: currency, amountMinorUnits: amountMinorUnits, rules: rules)
+    }
+
+    /// An amount too large to hold (`nil`) is above any limit.
     private static func checkMerchantLimits(
         currency: Currency,
         amountMinorUnits: Int64?,
         rules: OrderRules
-    ) throws(OrderRequestFault) -> Int64 {
+    ) throws(OrderRequestFault) {
         guard rules.enabledCurrencyCodes.contains(currency.code) else {
             throw OrderRequestFault(
                 kind: .currencyNotEnabled,
@@ -105,7 +115,6 @@ public struct OrderRequest: Sendable, Equatable {
                 field: "amount"
             )
         }
-        return amountMinorUnits
     }
 
     /// Whether `text` follows the orderID rule: 1–64 characters of `A-Z a-z 0-9 . _ : -`, starting

@@ -22,23 +22,17 @@ struct OrderRoutes: Sendable {
     private func create(_ context: RequestContext) async throws -> HTTPResponse {
         let merchant = try await authenticate(context)
         try Self.requireJSON(context.request.headers)
-        let request: OrderRequest
+        let rules = merchant.settings.orderRules(environment: store.environment)
+        let creation: OrderCreation
         do {
-            request = try OrderRequest.parse(
-                body: context.request.body, kind: kind,
-                rules: merchant.settings.orderRules(environment: store.environment))
-        } catch {
-            throw APIError(error)
+            let request = try OrderRequest.parse(body: context.request.body, kind: kind, rules: rules)
+            creation = try await store.createOrder(
+                newOrder(request, merchant: merchant), merchantID: merchant.id, fingerprint: request.fingerprint
+            ) { try request.checkMerchantLimits(rules) }
+        } catch let fault as OrderRequestFault {
+            throw APIError(fault)
         }
-        let now = Int64(clock.millisecondsSince1970())
-        let order = Order(
-            id: TimeOrderedID.make(prefix: kind.idPrefix, clock: clock), orderID: request.orderID, kind: kind,
-            status: .pending, amountMinorUnits: request.amountMinorUnits, currency: request.currency,
-            feeMinorUnits: merchant.settings.fee(
-                for: kind, amountMinorUnits: request.amountMinorUnits, currency: request.currency),
-            callbackURL: request.callbackURL, paymentURL: nil, payerDetails: request.payerDetails,
-            environment: store.environment, failureReason: nil, createdAtMilliseconds: now, updatedAtMilliseconds: now)
-        switch try await store.createOrder(order, merchantID: merchant.id, fingerprint: request.fingerprint) {
+        switch creation {
         case .created(let order):
             return .json(presented(order).jsonObject(), status: 201)
         case .replayed(let order):
@@ -50,6 +44,18 @@ struct OrderRoutes: Sendable {
                 status: 409, code: "order_id_conflict",
                 message: "This orderID is already used by a different order; use a new orderID.", field: "orderID")
         }
+    }
+
+    /// The order `request` makes, pending, as of now.
+    private func newOrder(_ request: OrderRequest, merchant: Merchant) -> Order {
+        let now = Int64(clock.millisecondsSince1970())
+        let fee = merchant.settings.fee(
+            for: kind, amountMinorUnits: request.amountMinorUnits, currency: request.currency)
+        return Order(
+            id: TimeOrderedID.make(prefix: kind.idPrefix, clock: clock), orderID: request.orderID, kind: kind,
+            status: .pending, amountMinorUnits: request.amountMinorUnits, currency: request.currency,
+            feeMinorUnits: fee, callbackURL: request.callbackURL, paymentURL: nil, payerDetails: request.payerDetails,
+            environment: store.environment, failureReason: nil, createdAtMilliseconds: now, updatedAtMilliseconds: now)
     }
 
     private func list(_ context: RequestContext) async throws -> HTTPResponse {

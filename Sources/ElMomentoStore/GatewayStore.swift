@@ -35,7 +35,11 @@ public protocol GatewayStore: Sendable {
 
     /// Creates `order` unless the merchant has one of its kind with its `orderID`: then the
     /// existing one is a replay when its fingerprint is the same, a conflict otherwise.
-    func createOrder(_ order: Order, merchantID: Int64, fingerprint: String) async throws -> OrderCreation
+    /// `admit` runs, in the same transaction, only when the order is new; what it throws
+    /// refuses the order (the merchant's limits apply to new orders, never to a retry).
+    func createOrder(
+        _ order: Order, merchantID: Int64, fingerprint: String, admit: @escaping @Sendable () throws -> Void
+    ) async throws -> OrderCreation
 
     /// The merchant's order of `kind` with the merchant's own `orderID`.
     func order(merchantID: Int64, kind: OrderKind, orderID: String) async throws -> Order?

@@ -6,7 +6,9 @@ extension SQLiteStore {
         created_at, updated_at
         """
 
-    public func createOrder(_ order: Order, merchantID: Int64, fingerprint: String) async throws -> OrderCreation {
+    public func createOrder(
+        _ order: Order, merchantID: Int64, fingerprint: String, admit: @escaping @Sendable () throws -> Void
+    ) async throws -> OrderCreation {
         let environment = environment
         return try await writer.write { connection in
             let existing = try connection.query(
@@ -20,6 +22,7 @@ extension SQLiteStore {
                 guard row[12].text == fingerprint else { return .conflict }
                 return .replayed(try Self.order(row, environment: environment))
             }
+            try admit()
             try connection.query(
                 """
                 INSERT INTO orders (\(Self.orderColumns), merchant_id, fingerprint)

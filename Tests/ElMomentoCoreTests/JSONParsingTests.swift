@@ -124,10 +124,19 @@ import Testing
     @Test func canonicalEncodingSortsKeysBytewiseAtEveryLevel() throws {
         let first = try parse(#"{ "b": [ {"y": 1, "x": 2} ], "a": "é", "B": true, "é": 0 }"#)
         let second = try parse(#"{"é":0,"B":true,"a":"\u00e9","b":[{"x":2,"y":1}]}"#)
-        let expected = #"{"B":true,"a":"é","b":[{"x":2,"y":1}],"é":0}"#
+        let expected = #"{"B":true,"a":"é","b":[{"x":2e0,"y":1e0}],"é":0}"#
         #expect(String(decoding: first.canonicalEncoded(), as: UTF8.self) == expected)
         #expect(first.canonicalEncoded() == second.canonicalEncoded())
-        #expect(try parse(#"{"a": 1.0}"#).canonicalEncoded() != (try parse(#"{"a": 1}"#).canonicalEncoded()))
+    }
+
+    @Test(arguments: [("1", "1.0"), ("1", "10e-1"), ("0", "-0.0"), ("-2.5e3", "-2500"), ("120", "1.2E+2")])
+    func canonicalEncodingSpellsEqualNumbersAlike(_ one: String, _ other: String) throws {
+        #expect(try parse("[\(one)]").canonicalEncoded() == (try parse("[\(other)]").canonicalEncoded()))
+    }
+
+    @Test(arguments: [("1", "1.01"), ("1", "-1"), ("12", "21"), ("1e2", "1e3")])
+    func canonicalEncodingKeepsDifferentNumbersApart(_ one: String, _ other: String) throws {
+        #expect(try parse("[\(one)]").canonicalEncoded() != (try parse("[\(other)]").canonicalEncoded()))
     }
 
     @Test func roundTripsThroughTheWriter() throws {

@@ -12,7 +12,9 @@ import Testing
         kind: OrderKind = .deposit,
         rules: OrderRules = OrderRules(environment: .production)
     ) throws(OrderRequestFault) -> OrderRequest {
-        try OrderRequest.parse(body: Array(body.utf8), kind: kind, rules: rules)
+        let request = try OrderRequest.parse(body: Array(body.utf8), kind: kind, rules: rules)
+        try request.checkMerchantLimits(rules)
+        return request
     }
 
     private func fault(
@@ -184,6 +186,18 @@ import Testing
         #expect(fault(body(["currency": #""JPY""#, "amount": "500.5"]), rules: yen)?.field == "amount")
     }
 
+    /// A retry must find its order even if the merchant's limits changed since: parsing alone
+    /// leaves them to `checkMerchantLimits`, which is for new orders only.
+    @Test func parsingLeavesTheMerchantsLimitsToTheirOwnCheck() throws {
+        var rules = OrderRules(environment: .production, enabledCurrencyCodes: ["USD"], maxAmountMajor: "10")
+        let request = try OrderRequest.parse(body: Array(body(["amount": "500"]).utf8), kind: .deposit, rules: rules)
+        #expect(throws: OrderRequestFault.self) { try request.checkMerchantLimits(rules) }
+        rules.enabledCurrencyCodes = ["DOP"]
+        #expect(throws: OrderRequestFault.self) { try request.checkMerchantLimits(rules) }
+        rules.maxAmountMajor = "500"
+        try request.checkMerchantLimits(rules)
+    }
+
     @Test func faultsAreReportedInTheDocumentedFieldOrder() {
         var members = ["orderID": "1.5", "currency": "1", "amount": "-1", "callback_url": "1", "request": "1"]
         for expected in ["orderID", "currency", "amount", "callback_url", "request"] {
@@ -277,13 +291,14 @@ import Testing
                 + #""request": {"x": 1, "y": {"a": 1, "b": 2}}}"#,
             #"{"amount": 50000e-2, "orderID": "a", "currency": "\u0044OP", "#
                 + #""request": {"\u0078": 1, "y": {"b": 2, "a": 1}}, "z": 9}"#,
+            #"{"amount": 500, "orderID": "a", "currency": "DOP", "request": {"x": 1.0, "y": {"b": 2e0, "a": 10e-1}}}"#,
         ]
         for text in respellings {
             #expect(try parse(text).fingerprint == first.fingerprint)
         }
         #expect(
             first.fingerprint
-                == #"v1:{"amount":50000,"callback_url":null,"currency":"DOP","request":{"x":1,"y":{"a":1,"b":2}}}"#)
+                == #"v1:{"amount":5e4,"callback_url":null,"currency":"DOP","request":{"x":1e0,"y":{"a":1e0,"b":2e0}}}"#)
     }
 
     @Test func fingerprintDiffersForAnyChangedValue() throws {
@@ -291,7 +306,7 @@ import Testing
         let changes = [
             ["amount": "500.01"], ["currency": #""USD""#], ["callback_url": #""https://example.com/hook2""#],
             ["callback_url": "null"], ["request": "null"], ["request": "{}"], ["request": #"{"email": "a@b.com"}"#],
-            ["request": #"{"email": "a@b.co", "x": 1}"#], ["request": #"{"email": "a@b.co", "x": 1.0}"#],
+            ["request": #"{"email": "a@b.co", "x": 1}"#], ["request": #"{"email": "a@b.co", "x": 2}"#],
         ]
         let fingerprints = try changes.map { try parse(body($0)).fingerprint }
         #expect(Set(fingerprints + [base]).count == changes.count + 1)

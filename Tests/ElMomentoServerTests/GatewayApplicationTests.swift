@@ -28,7 +28,9 @@ struct UnreachableStore: GatewayStore {
     func merchantCredentials(slug: String, atMilliseconds now: Int64) async throws -> MerchantCredentials? {
         throw Unreachable()
     }
-    func createOrder(_ order: Order, merchantID: Int64, fingerprint: String) async throws -> OrderCreation {
+    func createOrder(
+        _ order: Order, merchantID: Int64, fingerprint: String, admit: @escaping @Sendable () throws -> Void
+    ) async throws -> OrderCreation {
         throw Unreachable()
     }
     func order(merchantID: Int64, kind: OrderKind, orderID: String) async throws -> Order? { throw Unreachable() }

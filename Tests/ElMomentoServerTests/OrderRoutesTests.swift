@@ -154,6 +154,24 @@ import Testing
         }
     }
 
+    @Test func aRetryFindsItsOrderEvenAfterTheMerchantsLimitsChanged() async throws {
+        let gateway = try await TestGateway()
+        let body = TestGateway.body(orderID: "retry", amount: "900")
+        #expect(await gateway.send(gateway.request("POST", "/api/shop/orders/", body: body)).status == 201)
+        _ = try await gateway.store.updateMerchant(slug: "shop", atMilliseconds: 2) { merchant in
+            merchant.settings.currencyCodes = ["USD"]
+            merchant.settings.maxAmountMajor = "100"
+        }
+        gateway.clock.advance(seconds: 1)
+        let retry = await gateway.send(gateway.request("POST", "/api/shop/orders/", body: body))
+        #expect(retry.status == 200)
+        #expect(retry.headers["Idempotent-Replayed"] == "true")
+        let new = TestGateway.body(orderID: "new", amount: "900")
+        #expect(
+            await gateway.send(gateway.request("POST", "/api/shop/orders/", body: new)).errorCode
+                == "currency_not_enabled")
+    }
+
     @Test func theLastPageHasANullCursor() async throws {
         let gateway = try await TestGateway()
         for index in 0..<3 {

@@ -28,19 +28,31 @@ import Testing
 
     @Test func anOrderIsCreatedOnceThenReplayedOrRefused() async throws {
         let first = order("o-1")
-        #expect(try await store.createOrder(first, merchantID: merchant.id, fingerprint: "f1") == .created(first))
+        #expect(try await store.createOrder(first, merchantID: merchant.id, fingerprint: "f1") {} == .created(first))
         let again = order("o-1", at: 1_764_876_099_000)
-        #expect(try await store.createOrder(again, merchantID: merchant.id, fingerprint: "f1") == .replayed(first))
-        #expect(try await store.createOrder(again, merchantID: merchant.id, fingerprint: "f2") == .conflict)
+        #expect(try await store.createOrder(again, merchantID: merchant.id, fingerprint: "f1") {} == .replayed(first))
+        #expect(try await store.createOrder(again, merchantID: merchant.id, fingerprint: "f2") {} == .conflict)
         #expect(try await store.order(merchantID: merchant.id, kind: .deposit, orderID: "o-1") == first)
         #expect(try await store.order(merchantID: merchant.id, kind: .withdrawal, orderID: "o-1") == nil)
+    }
+
+    @Test func admissionIsAskedOfNewOrdersOnlyAndARefusalWritesNothing() async throws {
+        struct Refused: Error {}
+        let first = order("a-1")
+        await #expect(throws: Refused.self) {
+            try await store.createOrder(first, merchantID: merchant.id, fingerprint: "f") { throw Refused() }
+        }
+        #expect(try await store.order(merchantID: merchant.id, kind: .deposit, orderID: "a-1") == nil)
+        _ = try await store.createOrder(first, merchantID: merchant.id, fingerprint: "f") {}
+        let replay = try await store.createOrder(first, merchantID: merchant.id, fingerprint: "f") { throw Refused() }
+        #expect(replay == .replayed(first))
     }
 
     @Test func pagesFollowEachOtherNewestFirstWithoutGapsOrRepeats() async throws {
         // Several orders in the same millisecond: the id breaks the tie.
         for index in 0..<7 {
             let created = order("p-\(index)", at: 1_764_876_000_000 + Int64(index / 2) * 1000)
-            _ = try await store.createOrder(created, merchantID: merchant.id, fingerprint: "f")
+            _ = try await store.createOrder(created, merchantID: merchant.id, fingerprint: "f") {}
         }
         var seen: [String] = []
         var query = OrderListQuery(limit: 3)
@@ -56,7 +68,8 @@ import Testing
     @Test func timeBoundsAreInclusiveToTheSecondShown() async throws {
         for (index, milliseconds) in [1_764_876_000_000, 1_764_876_001_500, 1_764_876_002_999].enumerated() {
             _ = try await store.createOrder(
-                order("t-\(index)", at: Int64(milliseconds)), merchantID: merchant.id, fingerprint: "f")
+                order("t-\(index)", at: Int64(milliseconds)), merchantID: merchant.id, fingerprint: "f"
+            ) {}
         }
         var query = OrderListQuery(limit: 10)
         query.createdAfterMilliseconds = 1_764_876_001_000
