@@ -10,6 +10,13 @@ public protocol GatewayStore: Sendable {
     /// Returns when the database answers a query; throws when it cannot.
     func ping() async throws
 
+    /// The value of the gateway-wide setting `name`, or `nil` when none is recorded.
+    func setting(_ name: String) async throws -> String?
+
+    /// Records `value` for the setting `name` unless one is recorded already, and returns
+    /// the recorded one: the first writer wins when several processes start at once.
+    func recordSetting(_ name: String, value: String) async throws -> String
+
     /// Records a new merchant with its first secret, sealed; `StoreError.merchantExists`
     /// when the slug is taken.
     func createMerchant(

@@ -59,6 +59,22 @@ public final class SQLiteStore: GatewayStore, Sendable {
         }
     }
 
+    public func setting(_ name: String) async throws -> String? {
+        try await readers.read { connection in
+            try connection.query("SELECT value FROM gateway_settings WHERE name = ?", [.text(name)]).first?.first?.text
+        }
+    }
+
+    public func recordSetting(_ name: String, value: String) async throws -> String {
+        try await writer.write { connection in
+            try connection.query(
+                "INSERT INTO gateway_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                [.text(name), .text(value)])
+            return try connection.query("SELECT value FROM gateway_settings WHERE name = ?", [.text(name)])[0][0]
+                .text ?? value
+        }
+    }
+
     /// The value of one of the writer connection's settings, for tests of durability.
     func writerPragma(_ name: String) async throws -> String? {
         try await writer.write { connection in

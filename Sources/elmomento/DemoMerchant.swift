@@ -6,10 +6,11 @@ import ElMomentoStore
 /// printed at each start so a first request can be signed at once.
 enum DemoMerchant {
     static let slug = "1xbet"
+    static let sandboxOnly = "--demo is for sandbox databases only"
 
     static func ensure(in store: SQLiteStore, vault: SecretVault) throws {
         guard store.environment == .sandbox else {
-            throw UsageError(message: "--demo is for sandbox databases only", suggestsHelp: false)
+            throw UsageError(message: sandboxOnly, suggestsHelp: false)
         }
         let now = Int64(SystemClock().millisecondsSince1970())
         let secret: String

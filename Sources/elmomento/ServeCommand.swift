@@ -88,6 +88,11 @@ enum ServeCommand {
 
     private static func run(_ arguments: ParsedArguments) throws -> Int32 {
         var configuration = try configuration(from: arguments)
+        let givenPublicURL = try publicURL(arguments)
+        let environment = try arguments.choice("environment", of: GatewayEnvironment.self)
+        if arguments.has("demo") && environment == .production {
+            throw UsageError(message: DemoMerchant.sandboxOnly)
+        }
         // Blocked before any thread starts, so every thread inherits the mask and the
         // signal waits for `sigwait` below instead of killing the process mid-request.
         var signals = terminationSignals()
@@ -102,13 +107,12 @@ enum ServeCommand {
         if arguments.has("demo") {
             try DemoMerchant.ensure(in: store, vault: vault)
         }
-        let givenPublicURL = try publicURL(arguments)
-        let publicURL = PublicURL(givenPublicURL ?? "")
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        let publicURL = PublicURL(givenPublicURL ?? "http://\(host):\(configuration.port)")
         let application = GatewayApplication(store: store, vault: vault, publicURL: publicURL, logger: logger)
         let server = try HTTPServer(configuration: configuration, responder: application)
-        if givenPublicURL == nil {
-            // Known only now when port 0 was asked for.
-            let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        if givenPublicURL == nil && configuration.port == 0 {
+            // The port is known only now; no client knows it before the line below tells it.
             publicURL.set("http://\(host):\(server.port)")
         }
         logger.log(

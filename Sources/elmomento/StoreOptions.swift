@@ -53,7 +53,13 @@ enum StoreOptions {
             ?? ProcessInfo.processInfo.environment["ELMOMENTO_KEY_FILE"]
             ?? URL(fileURLWithPath: store.path).deletingLastPathComponent().appendingPathComponent("elmomento.key").path
         guard !path.isEmpty else { throw UsageError(message: "--key-file must name a file") }
-        return try SecretVault.loadOrCreate(keyFilePath: path)
+        do {
+            return try waitFor { try await SecretVault.open(keyFilePath: path, for: store) }
+        } catch let error as KeyFileMismatch {
+            throw UsageError(message: error.description, suggestsHelp: false)
+        } catch let error as SecretVaultError {
+            throw UsageError(message: error.description, suggestsHelp: false)
+        }
     }
 }
 

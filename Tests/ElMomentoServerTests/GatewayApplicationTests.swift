@@ -15,6 +15,8 @@ struct UnreachableStore: GatewayStore {
     var environment = GatewayEnvironment.sandbox
 
     func ping() async throws { throw Unreachable() }
+    func setting(_ name: String) async throws -> String? { throw Unreachable() }
+    func recordSetting(_ name: String, value: String) async throws -> String { throw Unreachable() }
     func createMerchant(slug: String, settings: MerchantSettings, sealedSecret: [UInt8], atMilliseconds now: Int64)
         async throws -> Merchant
     { throw Unreachable() }
