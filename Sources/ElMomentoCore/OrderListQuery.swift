@@ -1,3 +1,5 @@
+import Foundation
+
 /// The filters and page of an order list request (SPEC 3.4), read from the query string.
 public struct OrderListQuery: Sendable, Equatable {
     /// Page size when `limit` is not given.
@@ -13,6 +15,18 @@ public struct OrderListQuery: Sendable, Equatable {
     public var createdAfterMilliseconds: Int64?
     /// Only orders created at or before this time (inclusive).
     public var createdBeforeMilliseconds: Int64?
+
+    /// The first `created_at` in the list, in milliseconds: `created_at` is shown in whole
+    /// seconds, so an order shown at the bound is in (SPEC 3.4: both bounds inclusive).
+    public var createdAtFromMilliseconds: Int64? {
+        createdAfterMilliseconds.map { (RFC3339.floorDivide($0 + 999, by: 1000).quotient) * 1000 }
+    }
+
+    /// The first `created_at` past the list, in milliseconds: the end of the second shown
+    /// as `created_before`.
+    public var createdAtUntilMilliseconds: Int64? {
+        createdBeforeMilliseconds.map { (RFC3339.floorDivide($0, by: 1000).quotient + 1) * 1000 }
+    }
     /// Orders per page, 1–100.
     public var limit: Int
     /// Where the page starts; `nil` for the newest orders.
@@ -41,7 +55,7 @@ public struct OrderListQuery: Sendable, Equatable {
 
     /// Reads the raw query string (after `?`, possibly empty) as a form would encode it: `%XX` and
     /// `+` for a space. Unknown parameters are ignored; a known one given twice, empty, or invalid is
-    /// `validationFailed` with `field` naming it. A `+` in an RFC 3339 offset must be sent as `%2B`.
+    /// `validationFailed` with `field` naming it.
     public static func parse(query: String) throws(OrderRequestFault) -> OrderListQuery {
         var result = OrderListQuery()
         var seen: Set<String> = []
@@ -75,7 +89,9 @@ public struct OrderListQuery: Sendable, Equatable {
             }
             orderID = value
         case .created_after, .created_before:
-            guard let milliseconds = RFC3339.parseMilliseconds(value) else {
+            // A `+` offset sent unencoded (`+01:00`) arrives decoded as a space, which no
+            // RFC 3339 time contains: it is read back as the `+` it was.
+            guard let milliseconds = RFC3339.parseMilliseconds(value.replacingOccurrences(of: " ", with: "+")) else {
                 throw .invalid(name, "\(name) must be an RFC 3339 time such as 2026-12-04T19:40:33Z.")
             }
             if parameter == .created_after {
@@ -98,20 +114,7 @@ public struct OrderListQuery: Sendable, Equatable {
 
     /// `application/x-www-form-urlencoded` decoding; `nil` for a broken `%` escape or invalid UTF-8.
     static func percentDecoded(_ text: Substring) -> String? {
-        var bytes: [UInt8] = []
-        var input = text.utf8[...]
-        while let byte = input.popFirst() {
-            switch byte {
-            case UInt8(ascii: "+"): bytes.append(0x20)
-            case UInt8(ascii: "%"):
-                guard let high = input.popFirst().flatMap(JSONParser.hexValue),
-                    let low = input.popFirst().flatMap(JSONParser.hexValue)
-                else { return nil }
-                bytes.append(high << 4 | low)
-            default: bytes.append(byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }
 

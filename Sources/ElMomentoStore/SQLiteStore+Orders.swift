@@ -70,15 +70,13 @@ extension SQLiteStore {
             conditions.append("order_id = ?")
             parameters.append(.text(orderID))
         }
-        // The bounds compare with `created_at` as it is shown, in whole seconds, so an
-        // order shown at either bound is in the list.
-        if let after = query.createdAfterMilliseconds {
+        if let from = query.createdAtFromMilliseconds {
             conditions.append("created_at >= ?")
-            parameters.append(.integer((after + 999).floorDivided(by: 1000) * 1000))
+            parameters.append(.integer(from))
         }
-        if let before = query.createdBeforeMilliseconds {
+        if let until = query.createdAtUntilMilliseconds {
             conditions.append("created_at < ?")
-            parameters.append(.integer((before.floorDivided(by: 1000) + 1) * 1000))
+            parameters.append(.integer(until))
         }
         if let cursor = query.cursor {
             conditions.append("created_at <= ? AND (created_at < ? OR id < ?)")
@@ -118,13 +116,5 @@ extension SQLiteStore {
             payerDetails: try row[8].text.map { try JSONValue.parse(Array($0.utf8)) },
             environment: environment, failureReason: row[9].text,
             createdAtMilliseconds: row[10].integer ?? 0, updatedAtMilliseconds: row[11].integer ?? 0)
-    }
-}
-
-extension Int64 {
-    /// The quotient rounded toward minus infinity, as time arithmetic needs before 1970 too.
-    fileprivate func floorDivided(by divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }

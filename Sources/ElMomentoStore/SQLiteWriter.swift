@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Glibc
 import Synchronization
 
 /// The one component that writes to the database: a thread of its own, with its own
@@ -62,6 +63,8 @@ private final class WriteQueue: Sendable {
     }
 
     private let state = Mutex<(jobs: [Job], isStopped: Bool)>(([], false))
+    /// The writer's thread, so that a stop asked on it does not wait for itself.
+    private let writerThread = Mutex<pthread_t?>(nil)
     private let wakeUp = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
@@ -82,11 +85,15 @@ private final class WriteQueue: Sendable {
         }
         guard wasRunning else { return }
         wakeUp.signal()
+        // Dropping the last reference to the store inside a write would stop it from the
+        // writer's own thread: that thread ends after the write instead of being waited for.
+        guard writerThread.withLock({ $0.map { pthread_equal($0, pthread_self()) == 0 } ?? true }) else { return }
         finished.wait()
     }
 
     /// The thread's loop: takes every waiting write, runs each, until stopped and drained.
     func serve(_ connection: SQLiteConnection) {
+        writerThread.withLock { $0 = pthread_self() }
         defer { finished.signal() }
         while true {
             wakeUp.wait()

@@ -113,7 +113,11 @@ enum AdminMerchantCommands {
     static let show = Command(spec: spec("show", "Show one merchant, without its secret.")) { arguments in
         let store = try StoreOptions.open(arguments)
         let slug = arguments.positionals[0]
-        guard let merchant = try waitFor({ try await store.merchants() }).first(where: { $0.slug == slug }) else {
+        let now = now()
+        guard
+            let merchant = try waitFor({ try await store.merchantCredentials(slug: slug, atMilliseconds: now) })?
+                .merchant
+        else {
             throw UsageError(message: StoreError.merchantNotFound(slug).description, suggestsHelp: false)
         }
         printMerchant(merchant, arguments)

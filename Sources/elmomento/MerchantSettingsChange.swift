@@ -20,14 +20,14 @@ struct MerchantSettingsChange: Sendable {
         if let list = arguments.string("currencies") {
             currencyCodes = try Self.currencyCodes(list)
         }
-        maxAmountMajor = try Self.majorAmount(arguments, "max-amount", zeroAllowed: false)
+        maxAmountMajor = try Self.majorAmount(arguments, "max-amount", atLeastOne: true)
         let bothBasisPoints = try arguments.integer("fee-bps", in: 0...10_000)
-        let bothFixed = try Self.majorAmount(arguments, "fee-fixed", zeroAllowed: true)
+        let bothFixed = try Self.majorAmount(arguments, "fee-fixed", atLeastOne: false)
         depositFeeBasisPoints = try arguments.integer("deposit-fee-bps", in: 0...10_000) ?? bothBasisPoints
-        depositFeeFixedMajor = try Self.majorAmount(arguments, "deposit-fee-fixed", zeroAllowed: true) ?? bothFixed
+        depositFeeFixedMajor = try Self.majorAmount(arguments, "deposit-fee-fixed", atLeastOne: false) ?? bothFixed
         withdrawalFeeBasisPoints = try arguments.integer("withdrawal-fee-bps", in: 0...10_000) ?? bothBasisPoints
         withdrawalFeeFixedMajor =
-            try Self.majorAmount(arguments, "withdrawal-fee-fixed", zeroAllowed: true) ?? bothFixed
+            try Self.majorAmount(arguments, "withdrawal-fee-fixed", atLeastOne: false) ?? bothFixed
         switch (arguments.has("require-signature-v2"), arguments.has("allow-signature-v1")) {
         case (true, true):
             throw UsageError(message: "--require-signature-v2 and --allow-signature-v1 contradict each other")
@@ -61,9 +61,10 @@ struct MerchantSettingsChange: Sendable {
     }
 
     /// A decimal amount in major units (`1000000.00`, `1.5`), as plain digits: no sign,
-    /// no exponent, so that it reads the same to people and to the order checks.
+    /// no exponent, so that it reads the same to people and to the order checks. A
+    /// maximum is at least 1, so that it is a whole amount in every currency.
     private static func majorAmount(
-        _ arguments: ParsedArguments, _ name: String, zeroAllowed: Bool
+        _ arguments: ParsedArguments, _ name: String, atLeastOne: Bool
     ) throws(UsageError) -> String? {
         guard let text = arguments.string(name) else { return nil }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
@@ -73,8 +74,8 @@ struct MerchantSettingsChange: Sendable {
         else {
             throw UsageError(message: "--\(name) must be an amount in major units such as 1000000.00, not \"\(text)\"")
         }
-        guard zeroAllowed || text.contains(where: { $0 != "0" && $0 != "." }) else {
-            throw UsageError(message: "--\(name) must be above 0")
+        guard !atLeastOne || parts[0].contains(where: { $0 != "0" }) else {
+            throw UsageError(message: "--\(name) must be at least 1, not \"\(text)\"")
         }
         return text
     }

@@ -36,6 +36,7 @@ import Testing
         (["admin", "merchant", "create", "shop", "--rate-limit", "0"], "--rate-limit must be"),
         (["admin", "merchant", "create", "shop", "--currencies", "DOP,XYZ"], "not an ISO 4217"),
         (["admin", "merchant", "create", "shop", "--max-amount", "1e5"], "--max-amount must be"),
+        (["admin", "merchant", "create", "shop", "--max-amount", "0.50"], "--max-amount must be at least 1"),
         (["admin", "merchant", "create", "shop", "--fee-bps", "10001"], "--fee-bps must be"),
         (["admin", "merchant", "show", "nobody"], "no merchant is named"),
         (["admin", "merchant", "rotate-secret", "nobody"], "no merchant is named"),
