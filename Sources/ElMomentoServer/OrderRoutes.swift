@@ -27,7 +27,8 @@ struct OrderRoutes: Sendable {
         do {
             let request = try OrderRequest.parse(body: context.request.body, kind: kind, rules: rules)
             creation = try await store.createOrder(
-                newOrder(request, merchant: merchant), merchantID: merchant.id, fingerprint: request.fingerprint
+                newOrder(request, merchant: merchant), merchantID: merchant.id,
+                fingerprint: SHA256.hexDigest(of: request.fingerprint)
             ) { try request.checkMerchantLimits(rules) }
         } catch let fault as OrderRequestFault {
             throw APIError(fault)

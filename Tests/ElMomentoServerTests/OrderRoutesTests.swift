@@ -190,3 +190,13 @@ import Testing
         #expect(last["next_cursor"] is NSNull)
     }
 }
+
+@Suite struct SHA256Tests {
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+    ])
+    func digestsMatchTheFIPSExamples(_ text: String, _ digest: String) {
+        #expect(SHA256.hexDigest(of: text) == digest)
+    }
+}
