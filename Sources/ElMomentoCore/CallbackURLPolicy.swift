@@ -82,7 +82,7 @@ public enum CallbackURLPolicy {
                 return
             }
             let allowed = text.utf8.allSatisfy {
-                OrderRequest.isASCIILetterOrDigit($0) || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F
+                $0.isASCIILetter || $0.isASCIIDigit || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F
             }
             var labels = text.lowercased().split(separator: ".", omittingEmptySubsequences: false)
             if labels.count > 1, labels.last == "" { labels.removeLast() }

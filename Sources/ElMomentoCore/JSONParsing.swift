@@ -196,8 +196,7 @@ struct JSONParser {
     }
 
     private static func isDigit(_ byte: UInt8?) -> Bool {
-        guard let byte else { return false }
-        return byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+        byte?.isASCIIDigit ?? false
     }
 
     private mutating func skipDigits() {

@@ -113,7 +113,7 @@ private struct NumberReader {
     private static let exponentMagnitudeMax = 1_000_000
 
     private func isDigit(_ position: Int) -> Bool {
-        position < bytes.count && bytes[position] >= UInt8(ascii: "0") && bytes[position] <= UInt8(ascii: "9")
+        position < bytes.count && bytes[position].isASCIIDigit
     }
 
     private mutating func digits() -> ArraySlice<UInt8> {

@@ -125,12 +125,11 @@ enum OrderFieldRules {
     /// seed's own example `00100000001` has none that validates.
     static func isIDNumber(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
-        let isDigit = { (byte: UInt8) in (0x30...0x39).contains(byte) }
         if bytes.count == 13, bytes[3] == UInt8(ascii: "-"), bytes[11] == UInt8(ascii: "-") {
-            return bytes.enumerated().allSatisfy { $0.offset == 3 || $0.offset == 11 || isDigit($0.element) }
+            return bytes.enumerated().allSatisfy { $0.offset == 3 || $0.offset == 11 || $0.element.isASCIIDigit }
         }
-        if bytes.count == 11, bytes.allSatisfy(isDigit) { return true }
-        return (6...20).contains(bytes.count) && bytes.allSatisfy(OrderRequest.isASCIILetterOrDigit)
+        if bytes.count == 11, bytes.allSatisfy(\.isASCIIDigit) { return true }
+        return (6...20).contains(bytes.count) && bytes.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit }
     }
 
     private static func checkPayoutField(_ value: JSONValue, name: String) throws(OrderRequestFault) {

@@ -121,13 +121,11 @@ public struct OrderRequest: Sendable, Equatable {
     /// with a letter or digit. Also for orderIDs in paths and list filters.
     public static func isValidOrderID(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
-        guard (1...64).contains(bytes.count), let first = bytes.first, isASCIILetterOrDigit(first) else {
+        guard (1...64).contains(bytes.count), let first = bytes.first, first.isASCIILetter || first.isASCIIDigit else {
             return false
         }
-        return bytes.allSatisfy { isASCIILetterOrDigit($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x3A || $0 == 0x2D }
-    }
-
-    static func isASCIILetterOrDigit(_ byte: UInt8) -> Bool {
-        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+        return bytes.allSatisfy {
+            $0.isASCIILetter || $0.isASCIIDigit || $0 == 0x2E || $0 == 0x5F || $0 == 0x3A || $0 == 0x2D
+        }
     }
 }

@@ -76,7 +76,7 @@ private struct TimestampReader {
         guard offset + count <= bytes.count else { return nil }
         var value: Int64 = 0
         for byte in bytes[offset..<offset + count] {
-            guard (0x30...0x39).contains(byte) else { return nil }
+            guard byte.isASCIIDigit else { return nil }
             value = value * 10 + Int64(byte - 0x30)
         }
         offset += count
@@ -108,7 +108,7 @@ private struct TimestampReader {
     private mutating func fractionMilliseconds() -> Int64? {
         guard skip(".") else { return 0 }
         let start = offset
-        while offset < bytes.count, (0x30...0x39).contains(bytes[offset]) { offset += 1 }
+        while offset < bytes.count, bytes[offset].isASCIIDigit { offset += 1 }
         guard offset > start else { return nil }
         var milliseconds: Int64 = 0
         for position in start..<start + 3 {

@@ -51,7 +51,7 @@ struct RequestAuthenticator: Sendable {
             throw Self.unauthorized("missing_timestamp", "X-Timestamp is required: Unix time in whole seconds.")
         }
         guard values.allSatisfy({ $0 == timestamp }), (1...12).contains(timestamp.utf8.count),
-            timestamp.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            timestamp.utf8.allSatisfy(\.isASCIIDigit),
             let seconds = Int64(timestamp)
         else {
             throw Self.unauthorized("invalid_timestamp", "X-Timestamp must be Unix time in whole seconds.")

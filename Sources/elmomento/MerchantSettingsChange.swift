@@ -68,7 +68,7 @@ struct MerchantSettingsChange: Sendable {
     ) throws(UsageError) -> String? {
         guard let text = arguments.string(name) else { return nil }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        let isDigits = { (part: Substring) in !part.isEmpty && part.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
+        let isDigits = { (part: Substring) in !part.isEmpty && part.utf8.allSatisfy(\.isASCIIDigit) }
         guard parts.count <= 2, parts.allSatisfy(isDigits), parts[0].count <= majorAmountDigitsMax,
             parts.count == 1 || parts[1].count <= 6
         else {
