@@ -14,8 +14,7 @@ public struct OrderRequest: Sendable, Equatable {
     /// The most bytes the `request` object may take in the body, as sent.
     public static let payerDetailsBytesMax = 4096
 
-    /// A request from already validated parts, as storage reads one back.
-    public init(
+    private init(
         orderID: String,
         amountMinorUnits: Int64,
         currency: Currency,

@@ -109,25 +109,13 @@ enum AES256GCM {
     ) {
         let context = CipherContext(encrypting: true, key: key, nonce: nonce)
         context.addAdditionalData(additionalData)
-        // GCM is a stream mode: the ciphertext is as long as the plaintext, and the final
-        // call writes nothing; the spare block only gives it a valid place to write.
-        var ciphertext = [UInt8](repeating: 0, count: plaintext.count + 16)
-        var written: Int32 = 0
-        if !plaintext.isEmpty {
-            checkOpenSSL(
-                EVP_EncryptUpdate(context.pointer, &ciphertext, &written, plaintext, Int32(plaintext.count)),
-                "EVP_EncryptUpdate")
-        }
-        var finalWritten: Int32 = 0
-        let finished = ciphertext.withUnsafeMutableBufferPointer { buffer in
-            EVP_EncryptFinal_ex(context.pointer, buffer.baseAddress! + Int(written), &finalWritten)
-        }
-        checkOpenSSL(finished, "EVP_EncryptFinal_ex")
+        let ciphertext = context.update(plaintext)
+        checkOpenSSL(context.finish(), "EVP_CipherFinal_ex")
         var tag = [UInt8](repeating: 0, count: tagByteCount)
         checkOpenSSL(
             EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_GET_TAG, Int32(tagByteCount), &tag),
             "EVP_CIPHER_CTX_ctrl(GET_TAG)")
-        return (Array(ciphertext.prefix(Int(written + finalWritten))), tag)
+        return (ciphertext, tag)
     }
 
     /// Decrypts `ciphertext` if `tag` authenticates it with `additionalData`, and throws otherwise.
@@ -137,23 +125,13 @@ enum AES256GCM {
         precondition(tag.count == tagByteCount, "AES256GCM.open: a tag is \(tagByteCount) bytes")
         let context = CipherContext(encrypting: false, key: key, nonce: nonce)
         context.addAdditionalData(additionalData)
-        var plaintext = [UInt8](repeating: 0, count: ciphertext.count + 16)
-        var written: Int32 = 0
-        if !ciphertext.isEmpty {
-            checkOpenSSL(
-                EVP_DecryptUpdate(context.pointer, &plaintext, &written, ciphertext, Int32(ciphertext.count)),
-                "EVP_DecryptUpdate")
-        }
+        let plaintext = context.update(ciphertext)
         var expectedTag = tag
         checkOpenSSL(
             EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_TAG, Int32(tagByteCount), &expectedTag),
             "EVP_CIPHER_CTX_ctrl(SET_TAG)")
-        var finalWritten: Int32 = 0
-        let verified = plaintext.withUnsafeMutableBufferPointer { buffer in
-            EVP_DecryptFinal_ex(context.pointer, buffer.baseAddress! + Int(written), &finalWritten)
-        }
-        try checkOpenSSL(verified, "EVP_DecryptFinal_ex", failure: SecretVaultError.authenticationFailed)
-        return Array(plaintext.prefix(Int(written + finalWritten)))
+        try checkOpenSSL(context.finish(), "EVP_CipherFinal_ex", failure: SecretVaultError.authenticationFailed)
+        return plaintext
     }
 }
 
@@ -184,6 +162,27 @@ private final class CipherContext {
     deinit {
         // Frees the context and clears the key schedule it holds.
         EVP_CIPHER_CTX_free(pointer)
+    }
+
+    /// Encrypts or decrypts `input`, as the context was made to. GCM is a stream mode: the
+    /// output is as long as the input (the spare block only gives OpenSSL room).
+    func update(_ input: [UInt8]) -> [UInt8] {
+        guard !input.isEmpty else { return [] }
+        precondition(input.count <= Int(Int32.max) - 16, "AES-256-GCM: message too long")
+        var output = [UInt8](repeating: 0, count: input.count + 16)
+        var written: Int32 = 0
+        checkOpenSSL(EVP_CipherUpdate(pointer, &output, &written, input, Int32(input.count)), "EVP_CipherUpdate")
+        return Array(output.prefix(Int(written)))
+    }
+
+    /// Ends the message and returns OpenSSL's code: when decrypting, anything but 1 means the
+    /// tag did not verify. GCM writes no output here.
+    func finish() -> Int32 {
+        var spare = [UInt8](repeating: 0, count: 16)
+        var written: Int32 = 0
+        let code = EVP_CipherFinal_ex(pointer, &spare, &written)
+        precondition(written == 0, "AES-256-GCM wrote output at the end of a message")
+        return code
     }
 
     /// Authenticates `additionalData` without encrypting it; call before any plaintext.
