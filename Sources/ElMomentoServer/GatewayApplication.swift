@@ -36,9 +36,10 @@ public struct GatewayApplication: HTTPResponder {
         self.clock = clock
         var router = Router<RouteHandler>()
         router.add("GET", "/healthz") { [logger] _ in try await Self.health(of: store, logger: logger) }
-        let authenticator = RequestAuthenticator(
-            directory: MerchantDirectory(store: store, vault: vault, clock: clock), clock: clock)
-        OrderRoutes(kind: .deposit, store: store, authenticator: authenticator, clock: clock, publicURL: publicURL)
+        let gate = MerchantGate(
+            authenticator: RequestAuthenticator(
+                directory: MerchantDirectory(store: store, vault: vault, clock: clock), clock: clock))
+        OrderRoutes(kind: .deposit, store: store, gate: gate, clock: clock, publicURL: publicURL)
             .register(in: &router, collection: "orders")
         self.router = router
     }

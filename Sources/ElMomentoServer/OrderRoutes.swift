@@ -8,19 +8,24 @@ import Foundation
 struct OrderRoutes: Sendable {
     let kind: OrderKind
     let store: any GatewayStore
-    let authenticator: RequestAuthenticator
+    let gate: MerchantGate
     let clock: any GatewayClock
     let publicURL: PublicURL
 
     /// Adds the routes under `collection` (`orders`, `withdrawalorders`).
     func register(in router: inout Router<RouteHandler>, collection: String) {
-        router.add("POST", "/api/{merchant}/\(collection)") { try await create($0) }
-        router.add("GET", "/api/{merchant}/\(collection)") { try await list($0) }
-        router.add("GET", "/api/{merchant}/\(collection)/{orderID}") { try await show($0) }
+        router.add("POST", "/api/{merchant}/\(collection)") { context in
+            try await gate.serve(context) { try await create(context, merchant: $0) }
+        }
+        router.add("GET", "/api/{merchant}/\(collection)") { context in
+            try await gate.serve(context) { try await list(context, merchant: $0) }
+        }
+        router.add("GET", "/api/{merchant}/\(collection)/{orderID}") { context in
+            try await gate.serve(context) { try await show(context, merchant: $0) }
+        }
     }
 
-    private func create(_ context: RequestContext) async throws -> HTTPResponse {
-        let merchant = try await authenticate(context)
+    private func create(_ context: RequestContext, merchant: Merchant) async throws -> HTTPResponse {
         try Self.requireJSON(context.request.headers)
         let rules = merchant.settings.orderRules(environment: store.environment)
         let creation: OrderCreation
@@ -59,8 +64,7 @@ struct OrderRoutes: Sendable {
             environment: store.environment, failureReason: nil, createdAtMilliseconds: now, updatedAtMilliseconds: now)
     }
 
-    private func list(_ context: RequestContext) async throws -> HTTPResponse {
-        let merchant = try await authenticate(context)
+    private func list(_ context: RequestContext, merchant: Merchant) async throws -> HTTPResponse {
         let query: OrderListQuery
         do {
             query = try OrderListQuery.parse(query: context.request.query ?? "")
@@ -77,8 +81,7 @@ struct OrderRoutes: Sendable {
             ]))
     }
 
-    private func show(_ context: RequestContext) async throws -> HTTPResponse {
-        let merchant = try await authenticate(context)
+    private func show(_ context: RequestContext, merchant: Merchant) async throws -> HTTPResponse {
         let orderID = context.parameters["orderID"] ?? ""
         // An orderID no create could have accepted is not looked up.
         guard OrderRequest.isValidOrderID(orderID),
@@ -89,10 +92,6 @@ struct OrderRoutes: Sendable {
                 message: "This merchant has no \(kind.rawValue) order with this orderID.")
         }
         return .json(presented(order).jsonObject())
-    }
-
-    private func authenticate(_ context: RequestContext) async throws -> Merchant {
-        try await authenticator.authenticate(context.request, merchantSlug: context.parameters["merchant"] ?? "")
     }
 
     /// The order as the merchant sees it: deposits carry the hosted page's address.
