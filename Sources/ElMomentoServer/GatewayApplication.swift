@@ -41,6 +41,17 @@ public struct GatewayApplication: HTTPResponder {
                 directory: MerchantDirectory(store: store, vault: vault, clock: clock), clock: clock))
         OrderRoutes(kind: .deposit, store: store, gate: gate, clock: clock, publicURL: publicURL)
             .register(in: &router, collection: "orders")
+        OrderRoutes(kind: .withdrawal, store: store, gate: gate, clock: clock, publicURL: publicURL)
+            .register(in: &router, collection: "withdrawalorders")
+        router.add("GET", "/api/{merchant}/balance") { context in
+            try await gate.serve(context) { merchant in
+                let balances = try await store.balances(merchantID: merchant.id)
+                return .json(
+                    MerchantBalance.jsonObject(
+                        MerchantBalance.listed(
+                            balances, currencyCodes: merchant.settings.currencyCodes, withOthersHoldingMoney: false)))
+            }
+        }
         self.router = router
     }
 

@@ -37,6 +37,8 @@ struct OrderRoutes: Sendable {
             ) { try request.checkMerchantLimits(rules) }
         } catch let fault as OrderRequestFault {
             throw APIError(fault)
+        } catch let shortfall as InsufficientFunds {
+            throw APIError(shortfall)
         }
         switch creation {
         case .created(let order):
@@ -130,5 +132,20 @@ extension APIError {
         case .amountAboveLimit:
             self.init(status: 422, code: "amount_above_limit", message: fault.message, field: fault.field)
         }
+    }
+}
+
+extension APIError {
+    /// The answer to a withdrawal whose amount plus fee is more than the available balance.
+    init(_ shortfall: InsufficientFunds) {
+        let currency = shortfall.account.currency
+        let needed = MinorUnits.format(shortfall.neededMinorUnits, currency: currency)
+        let available = MinorUnits.format(shortfall.balanceMinorUnits, currency: currency)
+        self.init(
+            status: 422, code: "insufficient_funds",
+            message:
+                "The amount plus the fee is \(needed) \(currency.code), more than the available balance of "
+                + "\(available) \(currency.code).",
+            field: "amount")
     }
 }

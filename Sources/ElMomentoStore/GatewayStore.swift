@@ -44,6 +44,8 @@ public protocol GatewayStore: Sendable {
     /// existing one is a replay when its fingerprint is the same, a conflict otherwise.
     /// `admit` runs, in the same transaction, only when the order is new; what it throws
     /// refuses the order (the merchant's limits apply to new orders, never to a retry).
+    /// A new withdrawal reserves its amount plus fee in the same transaction, or is
+    /// refused with `InsufficientFunds` and nothing is stored.
     func createOrder(
         _ order: Order, merchantID: Int64, fingerprint: String, admit: @escaping @Sendable () throws -> Void
     ) async throws -> OrderCreation
@@ -53,6 +55,42 @@ public protocol GatewayStore: Sendable {
 
     /// One page of the merchant's orders of `kind`, newest first.
     func orders(merchantID: Int64, kind: OrderKind, matching query: OrderListQuery) async throws -> OrderPage
+
+    /// The merchant's balance in every currency that has a ledger account.
+    func balances(merchantID: Int64) async throws -> [MerchantBalance]
+
+    /// The merchant named `slug` with its balances; `nil` when there is none.
+    func balanceSheet(slug: String) async throws -> BalanceSheet?
+
+    /// Records the movement `movement` makes for the merchant named `slug`, and returns the
+    /// balances after it, in one transaction. What `movement` throws refuses it; so does
+    /// `InsufficientFunds` when it would take a merchant account below zero, and
+    /// `StoreError.merchantNotFound`.
+    func recordMovement(
+        slug: String, atMilliseconds now: Int64, _ movement: @escaping @Sendable (Merchant) throws -> LedgerMovement
+    ) async throws -> BalanceSheet
+
+    /// Recomputes every balance from its postings and checks every movement and every
+    /// open withdrawal's reservation (`admin ledger verify`).
+    func verifyLedger() async throws -> LedgerReport
+}
+
+/// A merchant and its balances.
+public struct BalanceSheet: Sendable, Equatable {
+    /// The merchant.
+    public let merchant: Merchant
+    /// Its balance in every currency that has a ledger account.
+    public let balances: [MerchantBalance]
+}
+
+/// What `admin ledger verify` found.
+public struct LedgerReport: Sendable, Equatable {
+    /// Accounts checked.
+    public let accountCount: Int
+    /// Movements checked.
+    public let movementCount: Int
+    /// Every disagreement, for a person; empty when the ledger is sound.
+    public let differences: [String]
 }
 
 /// A merchant with the secrets that authenticate it now, newest first, still sealed.

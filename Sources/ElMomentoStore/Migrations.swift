@@ -70,6 +70,43 @@ enum Migrations {
                 CREATE INDEX orders_newest_by_status ON orders (merchant_id, kind, status, created_at DESC, id DESC);
                 """
         ),
+        Migration(
+            version: 3,
+            sql: """
+                -- The double-entry ledger (SPEC 5). An account's balance is kept beside its
+                -- postings so that a check on it is one row; `admin ledger verify` recomputes it.
+                -- A NULL merchant is the gateway's own account (funding, fees). Merchant accounts
+                -- never go below zero: the check is the database's, whatever the code does.
+                CREATE TABLE ledger_accounts (
+                    id INTEGER PRIMARY KEY,
+                    merchant_id INTEGER REFERENCES merchants (id),
+                    name TEXT NOT NULL,
+                    currency TEXT NOT NULL,
+                    balance INTEGER NOT NULL,
+                    CHECK (merchant_id IS NULL OR balance >= 0)
+                ) STRICT;
+                CREATE UNIQUE INDEX ledger_accounts_identity ON ledger_accounts (coalesce(merchant_id, 0), name, currency);
+                -- What moved money and why: an order, or an operator with a reason.
+                CREATE TABLE ledger_movements (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+                    order_id TEXT REFERENCES orders (id),
+                    reason TEXT,
+                    created_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX ledger_movements_by_order ON ledger_movements (order_id) WHERE order_id IS NOT NULL;
+                -- Signed amounts in minor units; a movement's postings sum to zero.
+                CREATE TABLE ledger_postings (
+                    id INTEGER PRIMARY KEY,
+                    movement_id INTEGER NOT NULL REFERENCES ledger_movements (id),
+                    account_id INTEGER NOT NULL REFERENCES ledger_accounts (id),
+                    amount INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX ledger_postings_by_account ON ledger_postings (account_id);
+                CREATE INDEX ledger_postings_by_movement ON ledger_postings (movement_id);
+                """
+        ),
     ]
 
     /// The newest version this build knows.

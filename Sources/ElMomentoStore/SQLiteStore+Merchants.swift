@@ -102,7 +102,7 @@ extension SQLiteStore {
             [.integer(merchantID), .blob(sealed), .integer(now)])
     }
 
-    private static func merchant(slug: String, on connection: SQLiteConnection) throws -> Merchant? {
+    static func merchant(slug: String, on connection: SQLiteConnection) throws -> Merchant? {
         try connection.query("SELECT \(merchantColumns) FROM merchants WHERE slug = ?", [.text(slug)]).first.map(
             merchant)
     }

@@ -30,6 +30,11 @@ extension SQLiteStore {
                 """,
                 Self.values(of: order) + [.integer(merchantID), .text(fingerprint)]
             )
+            if order.kind == .withdrawal {
+                try connection.record(
+                    .withdrawalReservation(of: order, merchantID: merchantID),
+                    atMilliseconds: order.createdAtMilliseconds)
+            }
             return .created(order)
         }
     }

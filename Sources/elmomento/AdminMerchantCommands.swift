@@ -217,10 +217,11 @@ enum AdminMerchantCommands {
         ]
         for (name, value) in lines { print(name.padded(16) + value) }
     }
+}
 
-    private static func now() -> Int64 {
-        Int64(SystemClock().millisecondsSince1970())
-    }
+/// The time an operator's command happens, in milliseconds since 1970.
+func now() -> Int64 {
+    Int64(SystemClock().millisecondsSince1970())
 }
 
 func printJSON(_ value: JSONValue) {

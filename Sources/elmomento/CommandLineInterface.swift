@@ -10,11 +10,13 @@ struct Command: Sendable {
 enum CommandLineInterface {
     static let commands: [Command] =
         [ServeCommand.command, AdminInfoCommand.command] + AdminMerchantCommands.commands
+        + AdminLedgerCommands.commands
 
     /// The command groups, described in the help of `elmomento` and of the group itself.
     static let groups: [(words: [String], summary: String)] = [
         (["admin"], "Operator commands on the gateway's database."),
         (["admin", "merchant"], "Provision merchants: create, change, disable and rotate their secrets."),
+        (["admin", "ledger"], "Check the double-entry ledger."),
     ]
 
     /// Runs the command `arguments` name and returns the exit status.

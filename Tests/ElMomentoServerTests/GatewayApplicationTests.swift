@@ -39,6 +39,12 @@ struct UnreachableStore: GatewayStore {
     func orders(merchantID: Int64, kind: OrderKind, matching query: OrderListQuery) async throws -> OrderPage {
         throw Unreachable()
     }
+    func balances(merchantID: Int64) async throws -> [MerchantBalance] { throw Unreachable() }
+    func balanceSheet(slug: String) async throws -> BalanceSheet? { throw Unreachable() }
+    func recordMovement(
+        slug: String, atMilliseconds now: Int64, _ movement: @escaping @Sendable (Merchant) throws -> LedgerMovement
+    ) async throws -> BalanceSheet { throw Unreachable() }
+    func verifyLedger() async throws -> LedgerReport { throw Unreachable() }
 }
 
 /// Log lines kept for the test to read.

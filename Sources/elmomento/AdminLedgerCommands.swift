@@ -1,0 +1,152 @@
+import ElMomentoCore
+import ElMomentoStore
+
+/// `elmomento admin balance …` and `admin ledger verify`: merchants' money (SPEC 5, 8).
+enum AdminLedgerCommands {
+    private static let json = OptionSpec(name: "json", valueName: nil, help: "Print JSON.")
+    /// The longest reason an operator may record with a movement.
+    static let reasonBytesMax = 500
+
+    /// `credit` and `debit` come before the bare `admin balance SLUG`, which would take
+    /// their word for a slug.
+    static let commands: [Command] = [credit, debit, show, verify]
+
+    static let show = Command(
+        spec: CommandSpec(
+            words: ["admin", "balance"], summary: "Show a merchant's balances.", arguments: ["SLUG"],
+            options: StoreOptions.specs + [json])
+    ) { arguments in
+        let store = try StoreOptions.open(arguments)
+        let slug = arguments.positionals[0]
+        guard let sheet = try waitFor({ try await store.balanceSheet(slug: slug) }) else {
+            throw UsageError(message: StoreError.merchantNotFound(slug).description, suggestsHelp: false)
+        }
+        printBalances(sheet, arguments)
+        return 0
+    }
+
+    static let credit = adjustment(
+        "credit", "Record money a merchant sent (a payout float), or a correction in its favour.")
+    static let debit = adjustment(
+        "debit", "Record money returned to a merchant, or a correction; never below zero.")
+
+    private static func adjustment(_ word: String, _ summary: String) -> Command {
+        Command(
+            spec: CommandSpec(
+                words: ["admin", "balance", word], summary: summary, arguments: ["SLUG"],
+                options: [
+                    OptionSpec(name: "currency", valueName: "C", help: "ISO 4217 code (required)."),
+                    OptionSpec(
+                        name: "amount", valueName: "A", help: "Amount in major units, such as 500 or 250.50 (required)."
+                    ),
+                    OptionSpec(name: "reason", valueName: "R", help: "Why, for the audit trail (required)."),
+                ] + StoreOptions.specs + [json])
+        ) { arguments in
+            let isCredit = word == "credit"
+            let slug = arguments.positionals[0]
+            let (currency, amount, reason) = try movementOptions(arguments)
+            let store = try StoreOptions.open(arguments)
+            let sheet: BalanceSheet
+            do {
+                sheet = try waitFor {
+                    try await store.recordMovement(slug: slug, atMilliseconds: now()) { merchant in
+                        guard isCredit else {
+                            return .debit(
+                                merchantID: merchant.id, currency: currency, amountMinorUnits: amount, reason: reason)
+                        }
+                        guard merchant.settings.currencyCodes.contains(currency.code) else {
+                            throw UsageError(
+                                message: "\(currency.code) is not enabled for \(slug); enable it first with "
+                                    + "admin merchant update \(slug) --currencies", suggestsHelp: false)
+                        }
+                        return .credit(
+                            merchantID: merchant.id, currency: currency, amountMinorUnits: amount, reason: reason)
+                    }
+                }
+            } catch StoreError.merchantNotFound(let slug) {
+                throw UsageError(message: StoreError.merchantNotFound(slug).description, suggestsHelp: false)
+            } catch let shortfall as InsufficientFunds {
+                let formatted = { MinorUnits.format($0, currency: currency) + " " + currency.code }
+                printError(
+                    "elmomento admin balance debit: \(slug) has \(formatted(shortfall.balanceMinorUnits)) available, "
+                        + "less than \(formatted(amount)); nothing was recorded")
+                return 1
+            }
+            if !arguments.has("json") {
+                let verb = isCredit ? "Credited" : "Debited"
+                print("\(verb) \(MinorUnits.format(amount, currency: currency)) \(currency.code) for \(slug).")
+            }
+            printBalances(sheet, arguments)
+            return 0
+        }
+    }
+
+    /// `--currency`, `--amount` and `--reason`, each required and checked.
+    private static func movementOptions(
+        _ arguments: ParsedArguments
+    ) throws(UsageError) -> (Currency, Int64, String) {
+        guard let code = arguments.string("currency") else { throw UsageError(message: "--currency is required") }
+        guard let currency = Currency(code: code) else {
+            throw UsageError(message: "--currency must be an ISO 4217 code such as DOP, not \"\(code)\"")
+        }
+        guard let amountText = arguments.string("amount") else { throw UsageError(message: "--amount is required") }
+        let amount: Int64
+        do throws(AmountParseFailure) {
+            amount = try MinorUnits.parse(amountText, currency: currency)
+        } catch {
+            throw UsageError(
+                message: "--amount must be a positive amount of \(code) with at most \(currency.minorUnitDigits) "
+                    + "decimals, not \"\(amountText)\"")
+        }
+        guard let reason = arguments.string("reason"), !reason.allSatisfy(\.isWhitespace) else {
+            throw UsageError(message: "--reason is required: say why, for the audit trail")
+        }
+        guard reason.utf8.count <= reasonBytesMax else {
+            throw UsageError(message: "--reason must be at most \(reasonBytesMax) bytes")
+        }
+        return (currency, amount, reason)
+    }
+
+    static let verify = Command(
+        spec: CommandSpec(
+            words: ["admin", "ledger", "verify"],
+            summary: "Recompute every balance from the postings; exit 1 listing each difference.",
+            arguments: [], options: StoreOptions.specs + [json])
+    ) { arguments in
+        let store = try StoreOptions.open(arguments)
+        let report = try waitFor { try await store.verifyLedger() }
+        if arguments.has("json") {
+            printJSON(
+                .object([
+                    ("clean", .bool(report.differences.isEmpty)), ("accounts", .integer(report.accountCount)),
+                    ("movements", .integer(report.movementCount)),
+                    ("differences", .array(report.differences.map(JSONValue.string))),
+                ]))
+        } else if report.differences.isEmpty {
+            print(
+                "Ledger clean: \(report.accountCount) accounts and \(report.movementCount) movements agree with "
+                    + "their postings.")
+        } else {
+            print("Ledger differences (\(report.differences.count)):")
+            for difference in report.differences { print("  " + difference) }
+        }
+        return report.differences.isEmpty ? 0 : 1
+    }
+
+    /// The merchant's balances in its enabled currencies, and in any other that holds money.
+    private static func printBalances(_ sheet: BalanceSheet, _ arguments: ParsedArguments) {
+        let balances = MerchantBalance.listed(
+            sheet.balances, currencyCodes: sheet.merchant.settings.currencyCodes, withOthersHoldingMoney: true)
+        if arguments.has("json") {
+            printJSON(MerchantBalance.jsonObject(balances))
+            return
+        }
+        print("CURRENCY".padded(10) + "AVAILABLE".padded(20) + "RESERVED")
+        for balance in balances {
+            print(
+                balance.currency.code.padded(10)
+                    + MinorUnits.format(balance.availableMinorUnits, currency: balance.currency).padded(20)
+                    + MinorUnits.format(balance.reservedMinorUnits, currency: balance.currency))
+        }
+    }
+}
