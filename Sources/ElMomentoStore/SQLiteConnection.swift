@@ -66,6 +66,9 @@ public final class SQLiteConnection {
         return statement
     }
 
+    /// Whether a transaction is open: SQLite ends one by itself after some errors.
+    var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back if it throws.
     ///
     /// `IMMEDIATE` takes the write lock at the start: a deferred transaction that later

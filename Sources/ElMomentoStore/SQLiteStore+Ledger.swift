@@ -168,12 +168,15 @@ extension SQLiteConnection {
     private func ledgerAccountID(_ account: LedgerAccount) throws -> Int64 {
         let name = SQLiteValue.text(account.name.rawValue)
         let currency = SQLiteValue.text(account.currency.code)
-        try query(
-            "INSERT INTO ledger_accounts (merchant_id, name, currency, balance) VALUES (?, ?, ?, 0) ON CONFLICT DO NOTHING",
-            [account.merchantID.map(SQLiteValue.integer) ?? .null, name, currency])
-        let rows = try query(
+        let existing = try query(
             "SELECT id FROM ledger_accounts WHERE coalesce(merchant_id, 0) = ? AND name = ? AND currency = ?",
             [.integer(account.merchantID ?? 0), name, currency])
+        let rows =
+            existing.isEmpty
+            ? try query(
+                "INSERT INTO ledger_accounts (merchant_id, name, currency, balance) VALUES (?, ?, ?, 0) RETURNING id",
+                [account.merchantID.map(SQLiteValue.integer) ?? .null, name, currency])
+            : existing
         guard let id = rows.first?.first?.integer else {
             throw StoreError.corruptRow(table: "ledger_accounts", id: account.description)
         }

@@ -7,10 +7,15 @@ import Synchronization
 /// connection, taking writes from a queue.
 ///
 /// Every write of the process goes through it, so that SQLite's single writer is never
-/// contended from inside the process and the writes waiting at any moment can later
-/// share one commit. A write's caller resumes only after its transaction is durably
-/// committed (WAL with `synchronous=FULL`), so an answer sent afterwards survives a crash.
+/// contended from inside the process, and the writes waiting at any moment share one
+/// commit (group commit): one `fdatasync` for up to `writesPerCommitMax` of them. Each
+/// write runs inside its own savepoint, so one that throws is undone alone. A write's
+/// caller resumes only after the transaction is durably committed (WAL with
+/// `synchronous=FULL`), so an answer sent afterwards survives a crash.
 final class SQLiteWriter: Sendable {
+    /// The most writes one commit takes: more would delay the first one's answer.
+    static let writesPerCommitMax = 256
+
     private let queue = WriteQueue()
 
     /// Starts the thread, which owns `connection` from now on.
@@ -25,15 +30,16 @@ final class SQLiteWriter: Sendable {
         queue.stop()
     }
 
-    /// Runs `work` in its own `BEGIN IMMEDIATE` transaction on the writer's thread and
-    /// returns its result once the transaction has committed; a throw rolls it back.
+    /// Runs `work` on the writer's thread, in a savepoint of a `BEGIN IMMEDIATE`
+    /// transaction, and returns its result once that transaction has committed; a throw
+    /// undoes what `work` did, and nothing else.
     func write<Value: Sendable>(_ work: @escaping @Sendable (SQLiteConnection) throws -> Value) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
             queue.submit(
                 WriteQueue.Job(
                     run: { connection in
-                        let value = try connection.writeTransaction { try work(connection) }
-                        continuation.resume(returning: value)
+                        let value = try work(connection)
+                        return { continuation.resume(returning: value) }
                     },
                     fail: { continuation.resume(throwing: $0) }
                 ))
@@ -56,9 +62,10 @@ private struct OwnedConnection: @unchecked Sendable {
 
 /// The writes waiting for the writer's thread.
 private final class WriteQueue: Sendable {
-    /// A write: runs in a transaction and reports success itself, or throws and is failed.
+    /// A write: runs inside the batch's transaction and returns how to report its success
+    /// once that has committed, or throws and is failed.
     struct Job: Sendable {
-        let run: @Sendable (SQLiteConnection) throws -> Void
+        let run: @Sendable (SQLiteConnection) throws -> @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
     }
 
@@ -101,14 +108,42 @@ private final class WriteQueue: Sendable {
                 defer { state.jobs.removeAll() }
                 return (state.jobs, state.isStopped)
             }
-            for job in jobs {
-                do {
-                    try job.run(connection)
-                } catch {
-                    job.fail(error)
-                }
+            var start = 0
+            while start < jobs.count {
+                let end = min(start + SQLiteWriter.writesPerCommitMax, jobs.count)
+                Self.commit(jobs[start..<end], on: connection)
+                start = end
             }
             if isStopped { return }
         }
+    }
+
+    /// Runs `jobs` in one transaction, each in a savepoint, and reports every outcome once
+    /// the transaction has committed; when the transaction itself fails, every job fails.
+    private static func commit(_ jobs: ArraySlice<Job>, on connection: SQLiteConnection) {
+        var outcomes: [@Sendable () -> Void] = []
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+            for job in jobs {
+                try connection.execute("SAVEPOINT job")
+                do {
+                    let outcome = try job.run(connection)
+                    try connection.execute("RELEASE job")
+                    outcomes.append(outcome)
+                } catch {
+                    // An error SQLite answers by ending the whole transaction (a full
+                    // disk, an I/O error) fails the batch; any other undoes this job alone.
+                    guard connection.isInTransaction else { throw error }
+                    try connection.execute("ROLLBACK TO job; RELEASE job")
+                    outcomes.append { job.fail(error) }
+                }
+            }
+            try connection.execute("COMMIT")
+        } catch {
+            if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+            for job in jobs { job.fail(error) }
+            return
+        }
+        for outcome in outcomes { outcome() }
     }
 }

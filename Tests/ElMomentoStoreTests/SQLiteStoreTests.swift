@@ -80,6 +80,33 @@ import Testing
         #expect(try connection.query("SELECT count(*) FROM items").first?.first?.integer == 0)
     }
 
+    /// Writes that arrive together share a commit; one that throws is undone alone, and
+    /// every caller hears its own outcome.
+    @Test func aWriteThatThrowsInASharedCommitUndoesOnlyItself() async throws {
+        let store = try SQLiteStore(path: path, requested: nil)
+        struct Refused: Error {}
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<300 {
+                group.addTask {
+                    let written = try? await store.writer.write { connection in
+                        try connection.query(
+                            "INSERT INTO gateway_settings (name, value) VALUES (?, 'x')", [.text("s\(index)")])
+                        if index % 3 == 0 { throw Refused() }
+                        return index
+                    }
+                    return (index, written == index)
+                }
+            }
+            return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        let stored = try await store.writer.write { connection in
+            try connection.query("SELECT name FROM gateway_settings WHERE name LIKE 's%'").compactMap { $0[0].text }
+        }
+        let expected = (0..<300).filter { $0 % 3 != 0 }
+        #expect(Set(stored) == Set(expected.map { "s\($0)" }))
+        #expect(outcomes.filter(\.value).keys.sorted() == expected)
+    }
+
     @Test func aReusedStatementTakesNewParametersAndSurvivesErrors() throws {
         _ = try SQLiteStore(path: path, requested: nil)
         let connection = try SQLiteConnection(path: path)
