@@ -133,13 +133,15 @@ private final class DeadlineSweeper: Sendable {
 
     init(engine: Engine) {
         let thread = Thread { [self] in
+            // Named from inside, for `top -H`: on Linux a name set before `start` does not
+            // reach the OS thread.
+            Thread.current.name = "http-deadlines"
             while !stopped.load(ordering: .relaxed) {
                 usleep(Self.intervalMicroseconds)
                 engine.sweep()
             }
             finished.signal()
         }
-        thread.name = "elmomento.deadlines"
         thread.start()
     }
 

@@ -21,8 +21,12 @@ final class SQLiteWriter: Sendable {
     /// Starts the thread, which owns `connection` from now on.
     init(connection: SQLiteConnection) {
         let owned = OwnedConnection(connection: connection)
-        let thread = Thread { [queue] in queue.serve(owned.connection) }
-        thread.name = "elmomento.sqlite-writer"
+        let thread = Thread { [queue] in
+            // Named from inside, for `top -H`: on Linux a name set before `start` does not
+            // reach the OS thread.
+            Thread.current.name = "sqlite-writer"
+            queue.serve(owned.connection)
+        }
         thread.start()
     }
 
