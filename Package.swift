@@ -28,7 +28,8 @@ let package = Package(
         .testTarget(name: "elmomentoTests", dependencies: ["elmomento"]),
         .testTarget(
             name: "ElMomentoEndToEndTests",
-            dependencies: ["elmomento", "ElMomentoTestSupport"]
+            // The store's SQLite connection lets a test change the database behind the gateway's back.
+            dependencies: ["elmomento", "ElMomentoStore", "ElMomentoTestSupport"]
         ),
     ]
 )

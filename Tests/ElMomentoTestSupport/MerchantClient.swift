@@ -34,6 +34,14 @@ public struct MerchantClient: Sendable {
         "/api/\(merchant)/orders/\(suffix)"
     }
 
+    /// The merchant's `…/withdrawalorders/` path (`/api/1xbet/withdrawalorders/`), with `suffix` after it.
+    public func withdrawalOrdersPath(_ suffix: String = "") -> String {
+        "/api/\(merchant)/withdrawalorders/\(suffix)"
+    }
+
+    /// The merchant's `…/balance/` path.
+    public var balancePath: String { "/api/\(merchant)/balance/" }
+
     /// Sends one signed request on a new connection and reads the answer.
     ///
     /// `timestampOffsetSeconds` moves `X-Timestamp` away from now; `headers` are added
@@ -90,6 +98,28 @@ public struct MerchantClient: Sendable {
         """
         {"amount": \(amount), "orderID": "\(orderID)", "currency": "DOP", "callback_url": "\(callbackURL)", \
         "request": {"email": "ceterasddsare@hotmail.com", "id_number": "00100000001"}}
+        """
+    }
+
+    /// Creates a withdrawal with the seed's body shape and payout details, for `orderID` and `amount`.
+    public func createWithdrawal(
+        orderID: String, amount: String = "500", currency: String = "DOP",
+        callbackURL: String = "http://127.0.0.1:9/callback"
+    ) async throws -> RawResponse {
+        try await send(
+            "POST", withdrawalOrdersPath(),
+            body: Self.withdrawalBody(orderID: orderID, amount: amount, currency: currency, callbackURL: callbackURL))
+    }
+
+    /// The seed document's create body with the payout destination a withdrawal may carry in `request`.
+    public static func withdrawalBody(
+        orderID: String, amount: String = "500", currency: String = "DOP",
+        callbackURL: String = "http://127.0.0.1:9/callback"
+    ) -> String {
+        """
+        {"amount": \(amount), "orderID": "\(orderID)", "currency": "\(currency)", "callback_url": "\(callbackURL)", \
+        "request": {"email": "ceterasddsare@hotmail.com", "id_number": "00100000001", "bank": "Banco Popular", \
+        "account_number": "0123456789", "account_type": "savings", "holder_name": "Ana Pérez"}}
         """
     }
 }
