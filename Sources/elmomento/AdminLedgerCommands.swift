@@ -93,6 +93,9 @@ enum AdminLedgerCommands {
         let amount: Int64
         do throws(AmountParseFailure) {
             amount = try MinorUnits.parse(amountText, currency: currency)
+        } catch .tooLarge {
+            let most = MinorUnits.format(MinorUnits.countMax, currency: currency)
+            throw UsageError(message: "--amount must be at most \(most) \(code), not \(amountText)")
         } catch {
             throw UsageError(
                 message: "--amount must be a positive amount of \(code) with at most \(currency.minorUnitDigits) "
