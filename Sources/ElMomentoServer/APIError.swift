@@ -83,3 +83,18 @@ extension HTTPResponse {
         return HTTPResponse(status: status, headers: headers, body: value.encoded())
     }
 }
+
+/// An error thrown once a request is authenticated, with the header fields its answer
+/// carries whatever the error becomes (`404`, `500`…): the rate limit's (SPEC 3.7).
+struct ErrorWithHeaders: Error {
+    /// What was thrown.
+    let underlying: any Error
+    /// Header fields added to the answer `underlying` becomes.
+    let headers: [(name: String, value: String)]
+
+    /// `underlying`, to be answered with `headers` added.
+    init(_ underlying: any Error, headers: [(name: String, value: String)]) {
+        self.underlying = underlying
+        self.headers = headers
+    }
+}

@@ -24,13 +24,14 @@ public struct GatewayApplication: HTTPResponder {
     private let clock: any GatewayClock
 
     /// The gateway over `store`, whose merchant secrets `vault` opens; `publicURL` is
-    /// the base of `payment_url`.
+    /// the base of `payment_url`, and `rateLimits` the limits beside each merchant's own.
     public init(
         store: some GatewayStore,
         vault: SecretVault,
         publicURL: PublicURL,
         logger: Logger,
-        clock: some GatewayClock = SystemClock()
+        clock: some GatewayClock = SystemClock(),
+        rateLimits: RateLimitConfiguration = RateLimitConfiguration()
     ) {
         self.logger = logger
         self.clock = clock
@@ -38,7 +39,8 @@ public struct GatewayApplication: HTTPResponder {
         router.add("GET", "/healthz") { [logger] _ in try await Self.health(of: store, logger: logger) }
         let gate = MerchantGate(
             authenticator: RequestAuthenticator(
-                directory: MerchantDirectory(store: store, vault: vault, clock: clock), clock: clock))
+                directory: MerchantDirectory(store: store, vault: vault, clock: clock), clock: clock),
+            rateLimiter: RateLimiter(configuration: rateLimits, clock: clock))
         OrderRoutes(kind: .deposit, store: store, gate: gate, clock: clock, publicURL: publicURL)
             .register(in: &router, collection: "orders")
         OrderRoutes(kind: .withdrawal, store: store, gate: gate, clock: clock, publicURL: publicURL)
@@ -65,20 +67,8 @@ public struct GatewayApplication: HTTPResponder {
         case .found(let handler, let parameters, _):
             do {
                 response = try await handler(RequestContext(request: request, parameters: parameters))
-            } catch let error as APIError {
-                response = error.response(requestID: request.id)
-            } catch let error as any DatabaseFailure where error.meansDatabaseUnavailable {
-                logger.log(
-                    "error", "database unavailable",
-                    [("request_id", .string(request.id)), ("error", .string(String(describing: error)))]
-                )
-                response = APIError.unavailable.response(requestID: request.id)
             } catch {
-                logger.log(
-                    "error", "handler failed",
-                    [("request_id", .string(request.id)), ("error", .string(String(describing: error)))]
-                )
-                response = APIError.internalError.response(requestID: request.id)
+                response = answer(to: error, requestID: request.id)
             }
         case .methodNotAllowed(let allowed):
             response = APIError.methodNotAllowed(allowed: allowed).response(requestID: request.id)
@@ -119,6 +109,29 @@ public struct GatewayApplication: HTTPResponder {
 
     public func engineDidLog(_ message: String) {
         logger.log("warning", "http engine", [("detail", .string(message))])
+    }
+
+    /// What a client is told of a handler's `error`: an `APIError` as it is, anything else
+    /// logged and told as `503` (the database cannot answer) or `500`.
+    private func answer(to error: any Error, requestID: String) -> HTTPResponse {
+        switch error {
+        case let error as ErrorWithHeaders:
+            var response = answer(to: error.underlying, requestID: requestID)
+            for (name, value) in error.headers { response.headers.add(name, value) }
+            return response
+        case let error as APIError:
+            return error.response(requestID: requestID)
+        case let error as any DatabaseFailure where error.meansDatabaseUnavailable:
+            logger.log(
+                "error", "database unavailable",
+                [("request_id", .string(requestID)), ("error", .string(String(describing: error)))])
+            return APIError.unavailable.response(requestID: requestID)
+        default:
+            logger.log(
+                "error", "handler failed",
+                [("request_id", .string(requestID)), ("error", .string(String(describing: error)))])
+            return APIError.internalError.response(requestID: requestID)
+        }
     }
 
     /// Every answer carries its request's id in `X-Request-Id`.

@@ -5,6 +5,9 @@ import ElMomentoSigning
 /// Checks a merchant request's identity in SPEC 3.1's order, so that the error names
 /// the first thing wrong: merchant known, enabled, timestamp present, well formed and
 /// in the window, signature present and valid.
+///
+/// In two steps, the merchant and then the signature, because the client address's limit
+/// on failed attempts (SPEC 3.7) is checked between them.
 struct RequestAuthenticator: Sendable {
     /// How far `X-Timestamp` may be from the server's clock, either side, inclusive.
     static let windowSeconds: Int64 = 30
@@ -12,15 +15,20 @@ struct RequestAuthenticator: Sendable {
     let directory: MerchantDirectory
     let clock: any GatewayClock
 
-    /// The merchant the request is signed by, or the `APIError` that refuses it.
-    func authenticate(_ request: HTTPRequest, merchantSlug: String) async throws -> Merchant {
-        guard let merchant = try await directory.merchant(slug: merchantSlug) else {
+    /// The enabled merchant named `slug`, or the `404` or `403` that refuses the request.
+    func merchant(slug: String) async throws -> AuthenticatingMerchant {
+        guard let merchant = try await directory.merchant(slug: slug) else {
             throw APIError(
                 status: 404, code: "merchant_not_found", message: "No merchant has the slug in this path.")
         }
         guard merchant.merchant.isEnabled else {
             throw APIError(status: 403, code: "merchant_disabled", message: "This merchant is disabled.")
         }
+        return merchant
+    }
+
+    /// `merchant`, when it signed `request`; otherwise the `401` that names the first fault.
+    func verify(_ request: HTTPRequest, signedBy merchant: AuthenticatingMerchant) throws -> Merchant {
         let timestamp = try timestampInWindow(request.headers)
         let signature = try presentedSignature(request.headers)
         let version = try signatureVersion(request.headers, merchant: merchant.merchant)

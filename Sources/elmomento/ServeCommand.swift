@@ -31,6 +31,9 @@ enum ServeCommand {
         OptionSpec(
             name: "shutdown-grace-seconds", valueName: "S",
             help: "On SIGTERM, wait this long for requests in flight (default 30)."),
+        OptionSpec(
+            name: "auth-failures-per-minute", valueName: "N",
+            help: "Requests answered 401 from one client address in any minute; then 429 (default 60)."),
     ]
 
     static let command = Command(
@@ -45,6 +48,9 @@ enum ServeCommand {
                 OptionSpec(
                     name: "public-url", valueName: "URL",
                     help: "Base of payment_url, as payers reach the gateway (default http://HOST:PORT)."),
+                OptionSpec(
+                    name: "trusted-proxy", valueName: "CIDR",
+                    help: "Proxies whose X-Forwarded-For names the client: addresses or blocks, comma-separated."),
                 OptionSpec(
                     name: "demo", valueName: nil,
                     help: "Sandbox only: create the merchant 1xbet if missing and print its secret."),
@@ -86,8 +92,35 @@ enum ServeCommand {
         return configuration
     }
 
+    /// The rate limits `serve` is given beside each merchant's own (SPEC 3.7).
+    static func rateLimits(from arguments: ParsedArguments) throws(UsageError) -> RateLimitConfiguration {
+        var rateLimits = RateLimitConfiguration()
+        rateLimits.authFailuresPerMinute =
+            try arguments.integer("auth-failures-per-minute", in: 1...1_000_000) ?? rateLimits.authFailuresPerMinute
+        if let list = arguments.string("trusted-proxy") {
+            rateLimits.trustedProxies = TrustedProxies(try trustedProxyNetworks(list))
+        }
+        return rateLimits
+    }
+
+    /// The blocks in `--trusted-proxy`'s comma-separated list.
+    private static func trustedProxyNetworks(_ list: String) throws(UsageError) -> [IPNetwork] {
+        var networks: [IPNetwork] = []
+        for entry in list.split(separator: ",", omittingEmptySubsequences: false) {
+            let text = entry.trimmingCharacters(in: .whitespaces)
+            guard let network = IPNetwork(text) else {
+                throw UsageError(
+                    message: "--trusted-proxy must be IP addresses or CIDR blocks (such as 10.0.0.0/8 or fd00::/8), "
+                        + "comma-separated; \"\(text)\" is not one")
+            }
+            networks.append(network)
+        }
+        return networks
+    }
+
     private static func run(_ arguments: ParsedArguments) throws -> Int32 {
         var configuration = try configuration(from: arguments)
+        let rateLimits = try rateLimits(from: arguments)
         let givenPublicURL = try publicURL(arguments)
         let environment = try arguments.choice("environment", of: GatewayEnvironment.self)
         if arguments.has("demo") && environment == .production {
@@ -109,7 +142,8 @@ enum ServeCommand {
         }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let publicURL = PublicURL(givenPublicURL ?? "http://\(host):\(configuration.port)")
-        let application = GatewayApplication(store: store, vault: vault, publicURL: publicURL, logger: logger)
+        let application = GatewayApplication(
+            store: store, vault: vault, publicURL: publicURL, logger: logger, rateLimits: rateLimits)
         let server = try HTTPServer(configuration: configuration, responder: application)
         if givenPublicURL == nil && configuration.port == 0 {
             // The port is known only now; no client knows it before the line below tells it.

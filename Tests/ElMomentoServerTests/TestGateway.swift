@@ -34,7 +34,10 @@ struct TestGateway {
             .appendingPathComponent("elmomento-handlers-\(UUID().uuidString)/gateway.sqlite").path
     }
 
-    init(settings: MerchantSettings = MerchantSettings(), environment: GatewayEnvironment = .sandbox) async throws {
+    init(
+        settings: MerchantSettings = MerchantSettings(), environment: GatewayEnvironment = .sandbox,
+        rateLimits: RateLimitConfiguration = RateLimitConfiguration()
+    ) async throws {
         store = try SQLiteStore(path: Self.temporaryDatabasePath(), requested: environment)
         vault = try SecretVault(key: SecureRandom.bytes(count: 32))
         _ = try await store.createMerchant(
@@ -42,7 +45,7 @@ struct TestGateway {
             atMilliseconds: 1)
         application = GatewayApplication(
             store: store, vault: vault, publicURL: PublicURL("https://pay.example/"), logger: log.logger,
-            clock: clock)
+            clock: clock, rateLimits: rateLimits)
     }
 
     /// A request to `target` signed with version 1 at the clock's time (moved by

@@ -21,12 +21,16 @@ public struct MerchantClient: Sendable {
     public let port: UInt16
     public let merchant: String
     public let secret: String
+    /// The loopback address requests come from (`127.0.0.2`), to look like another
+    /// client; the system's choice when `nil`.
+    public let sourceAddress: String?
 
-    /// A client of the gateway on `port`, as `merchant` with `secret`.
-    public init(port: UInt16, merchant: String, secret: String) {
+    /// A client of the gateway on `port`, as `merchant` with `secret`, from `sourceAddress`.
+    public init(port: UInt16, merchant: String, secret: String, sourceAddress: String? = nil) {
         self.port = port
         self.merchant = merchant
         self.secret = secret
+        self.sourceAddress = sourceAddress
     }
 
     /// The merchant's `…/orders/` path (`/api/1xbet/orders/`), with `suffix` after it.
@@ -77,7 +81,7 @@ public struct MerchantClient: Sendable {
             break
         }
         if body != nil, let contentType { headers.append(("Content-Type", contentType)) }
-        let connection = try RawConnection(port: port)
+        let connection = try RawConnection(port: port, sourceAddress: sourceAddress)
         return try await connection.request(method, target, headers: headers + extraHeaders, body: bodyBytes)
     }
 

@@ -1,4 +1,5 @@
 import ElMomentoHTTP
+import ElMomentoServer
 import Testing
 
 @testable import elmomento
@@ -50,6 +51,34 @@ import Testing
     ])
     func outOfRangeValuesAreUsageErrors(_ tokens: [String]) {
         #expect(throws: UsageError.self) { try configuration(tokens) }
+    }
+
+    private func rateLimits(_ tokens: [String]) throws -> RateLimitConfiguration {
+        let parsed = try #require(try ServeCommand.command.spec.parse(tokens))
+        return try ServeCommand.rateLimits(from: parsed)
+    }
+
+    @Test func rateLimitOptionsSetTheirLimits() throws {
+        let rateLimits = try rateLimits([
+            "--auth-failures-per-minute", "5", "--trusted-proxy", "10.0.0.0/8, fd00::/8,127.0.0.1",
+        ])
+        #expect(rateLimits.authFailuresPerMinute == 5)
+        #expect(rateLimits.trustedProxies.networks.map(\.description) == ["10.0.0.0/8", "fd00::/8", "127.0.0.1/32"])
+    }
+
+    @Test func withoutRateLimitOptionsSixtyFailuresAMinuteAndNoProxy() throws {
+        let rateLimits = try rateLimits([])
+        #expect(rateLimits.authFailuresPerMinute == 60)
+        #expect(rateLimits.trustedProxies.networks.isEmpty)
+    }
+
+    @Test(arguments: [
+        ["--auth-failures-per-minute", "0"], ["--auth-failures-per-minute", "many"],
+        ["--trusted-proxy", "10.0.0.0/33"], ["--trusted-proxy", "10.0.0.0/8,"], ["--trusted-proxy", "proxy.example"],
+        ["--trusted-proxy", ""],
+    ])
+    func badRateLimitValuesAreUsageErrors(_ tokens: [String]) {
+        #expect(throws: UsageError.self) { try rateLimits(tokens) }
     }
 
     @Test func helpIsNotAnError() throws {
