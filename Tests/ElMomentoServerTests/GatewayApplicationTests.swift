@@ -88,7 +88,7 @@ final class LogLines: Sendable {
     }
 
     @Test func healthIs503WhenTheDatabaseDoesNotAnswer() async throws {
-        let response = await try application(store: UnreachableStore()).respond(
+        let response = try await application(store: UnreachableStore()).respond(
             to: HTTPRequest(id: "req_test", method: "GET", target: "/healthz"))
         #expect(response.status == 503)
         #expect(try error(response)["code"] as? String == "unavailable")
