@@ -143,43 +143,52 @@ extension SQLiteConnection {
             throw StoreError.corruptRow(table: "ledger_movements", id: "new")
         }
         for posting in movement.postings {
-            let accountID = try ledgerAccountID(posting.account)
-            // The balance check and the change are one statement, so no interleaving of
-            // writers, in this process or another, can take an account below zero.
-            let applied = try query(
-                """
-                UPDATE ledger_accounts SET balance = balance + ?1
-                WHERE id = ?2 AND (merchant_id IS NULL OR balance + ?1 >= 0) RETURNING balance
-                """,
-                [.integer(posting.amountMinorUnits), .integer(accountID)])
-            guard !applied.isEmpty else {
-                let balance = try query("SELECT balance FROM ledger_accounts WHERE id = ?", [.integer(accountID)])
-                throw InsufficientFunds(
-                    account: posting.account, balanceMinorUnits: balance.first?.first?.integer ?? 0,
-                    neededMinorUnits: -posting.amountMinorUnits)
-            }
+            let accountID = try apply(posting)
             try query(
                 "INSERT INTO ledger_postings (movement_id, account_id, amount) VALUES (?, ?, ?)",
                 [.integer(movementID), .integer(accountID), .integer(posting.amountMinorUnits)])
         }
     }
 
-    /// The account's row id, created with a zero balance the first time it is used.
-    private func ledgerAccountID(_ account: LedgerAccount) throws -> Int64 {
-        let name = SQLiteValue.text(account.name.rawValue)
-        let currency = SQLiteValue.text(account.currency.code)
+    /// Adds the posting's amount to its account's balance, creating the account at zero the
+    /// first time it is used, and returns the account's row id.
+    private func apply(_ posting: LedgerPosting) throws -> Int64 {
+        if let accountID = try addToBalance(posting) { return accountID }
+        let account = posting.account
         let existing = try query(
-            "SELECT id FROM ledger_accounts WHERE coalesce(merchant_id, 0) = ? AND name = ? AND currency = ?",
-            [.integer(account.merchantID ?? 0), name, currency])
-        let rows =
-            existing.isEmpty
-            ? try query(
-                "INSERT INTO ledger_accounts (merchant_id, name, currency, balance) VALUES (?, ?, ?, 0) RETURNING id",
-                [account.merchantID.map(SQLiteValue.integer) ?? .null, name, currency])
-            : existing
-        guard let id = rows.first?.first?.integer else {
-            throw StoreError.corruptRow(table: "ledger_accounts", id: account.description)
+            "SELECT balance FROM ledger_accounts WHERE coalesce(merchant_id, 0) = ? AND name = ? AND currency = ?",
+            [.integer(account.merchantID ?? 0), .text(account.name.rawValue), .text(account.currency.code)])
+        if existing.isEmpty {
+            try query(
+                "INSERT INTO ledger_accounts (merchant_id, name, currency, balance) VALUES (?, ?, ?, 0)",
+                [
+                    account.merchantID.map(SQLiteValue.integer) ?? .null, .text(account.name.rawValue),
+                    .text(account.currency.code),
+                ])
+            if let accountID = try addToBalance(posting) { return accountID }
         }
-        return id
+        throw InsufficientFunds(
+            account: account, balanceMinorUnits: existing.first?.first?.integer ?? 0,
+            neededMinorUnits: -posting.amountMinorUnits)
+    }
+
+    /// Adds the posting's amount to its account's balance unless that would take a merchant
+    /// account below zero; the account's row id, or `nil` when there is no such account or
+    /// the balance does not suffice. The check and the change are one statement, so no
+    /// interleaving of writers, in this process or another, can take an account below zero.
+    private func addToBalance(_ posting: LedgerPosting) throws -> Int64? {
+        let account = posting.account
+        return try query(
+            """
+            UPDATE ledger_accounts SET balance = balance + ?1
+            WHERE coalesce(merchant_id, 0) = ?2 AND name = ?3 AND currency = ?4
+                AND (merchant_id IS NULL OR balance + ?1 >= 0)
+            RETURNING id
+            """,
+            [
+                .integer(posting.amountMinorUnits), .integer(account.merchantID ?? 0), .text(account.name.rawValue),
+                .text(account.currency.code),
+            ]
+        ).first?.first?.integer
     }
 }
