@@ -76,7 +76,12 @@ enum OrderFieldRules {
         kind: OrderKind
     ) throws(OrderRequestFault) -> JSONValue? {
         switch value {
-        case nil, .null?: return nil
+        case nil, .null?:
+            // A payout needs to know where it goes; a deposit's payer may stay anonymous.
+            guard kind == .deposit else {
+                throw .invalid("request", "request is required for a withdrawal: the payout's destination.")
+            }
+            return nil
         case .object?: break
         default: throw .invalid("request", "request must be a JSON object or null.")
         }

@@ -57,6 +57,10 @@ struct CommandSpec: Sendable {
             guard let option = options.first(where: { $0.name == name }) else {
                 throw UsageError(message: "unknown option --\(name)")
             }
+            // A second value would silently replace the first: lists are comma-separated.
+            guard parsed.values[name] == nil && !parsed.flags.contains(name) else {
+                throw UsageError(message: "--\(name) is given twice")
+            }
             if option.valueName == nil {
                 guard !body.contains("=") else { throw UsageError(message: "--\(name) takes no value") }
                 parsed.flags.insert(name)

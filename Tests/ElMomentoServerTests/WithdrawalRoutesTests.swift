@@ -61,7 +61,7 @@ import Testing
     @Test func aWithdrawalOverTheBalanceIsRefusedAndStoresNothing() async throws {
         // 500.00 fits, but its fee of 6.00 does not.
         let gateway = try await fundedGateway(50_000)
-        let body = #"{"amount": 500, "orderID": "w-big", "currency": "DOP"}"#
+        let body = #"{"amount": 500, "orderID": "w-big", "currency": "DOP", "request": {"bank": "BHD"}}"#
         let refused = await gateway.send(gateway.request("POST", "/api/shop/withdrawalorders/", body: body))
         #expect(refused.status == 422 && refused.errorCode == "insufficient_funds", "\(refused.text)")
         #expect(refused.text.contains("506 DOP") && refused.text.contains("500 DOP"))
@@ -82,6 +82,16 @@ import Testing
         let after = try await balance(gateway)
         #expect(after["available"] as? Double == 0 && after["reserved"] as? Double == 506)
         #expect(try await gateway.store.verifyLedger().differences.isEmpty)
+    }
+
+    @Test func aWithdrawalWithoutItsDestinationIsRefused() async throws {
+        let gateway = try await fundedGateway(100_000)
+        for request in ["", #", "request": null"#] {
+            let body = #"{"amount": 5, "orderID": "w-1", "currency": "DOP""# + request + "}"
+            let refused = await gateway.send(gateway.request("POST", "/api/shop/withdrawalorders/", body: body))
+            #expect(refused.status == 400 && refused.errorCode == "validation_failed")
+            #expect((refused.json?["error"] as? [String: Any])?["field"] as? String == "request")
+        }
     }
 
     @Test func theBalanceListsEveryEnabledCurrencyEvenUnfunded() async throws {

@@ -75,7 +75,8 @@ import Testing
     @Test(arguments: [
         ["--auth-failures-per-minute", "0"], ["--auth-failures-per-minute", "many"],
         ["--trusted-proxy", "10.0.0.0/33"], ["--trusted-proxy", "10.0.0.0/8,"], ["--trusted-proxy", "proxy.example"],
-        ["--trusted-proxy", ""],
+        ["--trusted-proxy", ""], ["--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "192.168.0.0/16"],
+        ["--demo", "--demo"],
     ])
     func badRateLimitValuesAreUsageErrors(_ tokens: [String]) {
         #expect(throws: UsageError.self) { try rateLimits(tokens) }
