@@ -70,7 +70,14 @@ struct RateLimiter: Sendable {
 
     private var now: Int64 { Int64(clock.millisecondsSince1970()) }
 
-    private static func authFailureKey(_ address: String) -> String { "auth-failures:\(address)" }
+    /// IPv6 clients are counted per block of this many bits, the block one subscriber is
+    /// usually given, so that moving between its addresses gains no attempts.
+    static let ipv6ClientPrefixLength = 64
+
+    private static func authFailureKey(_ address: String) -> String {
+        guard let parsed = IPAddress(address), parsed.bytes.count == 16 else { return "auth-failures:\(address)" }
+        return "auth-failures:\(IPNetwork(containing: parsed, prefixLength: ipv6ClientPrefixLength))"
+    }
 
     private static func authFailuresRefusal(_ decision: RateLimitDecision) -> APIError {
         APIError(

@@ -193,6 +193,17 @@ private struct DatabaseGone: DatabaseFailure {
         }
     }
 
+    @Test func anIPv6ClientIsCountedByItsSlash64() async throws {
+        var rateLimits = RateLimitConfiguration()
+        rateLimits.authFailuresPerMinute = 2
+        let gateway = try await gateway(rateLimits: rateLimits)
+        for (address, status) in [("2001:db8:1:2::1", 401), ("2001:db8:1:2::2", 401), ("2001:db8:1:2:ffff::9", 429)] {
+            let response = await get(gateway, "/api/shop/orders/", from: address, secret: Self.wrongSecret)
+            #expect(response.status == status, "\(address)")
+        }
+        #expect(await get(gateway, "/api/shop/orders/", from: "2001:db8:1:3::1").status == 200)
+    }
+
     @Test func aLoweredLimitAppliesWithinASecond() async throws {
         let gateway = try await gateway(tinyLimit: 10)
         for _ in 0..<3 { #expect(await get(gateway, "/api/tiny/orders/").status == 200) }

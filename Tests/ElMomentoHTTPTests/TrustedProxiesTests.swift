@@ -1,6 +1,6 @@
 import Testing
 
-@testable import ElMomentoCore
+@testable import ElMomentoHTTP
 
 /// Addresses and blocks as `inet_pton` reads them, and the client behind trusted proxies.
 @Suite struct TrustedProxiesTests {
@@ -43,6 +43,16 @@ import Testing
         #expect(IPNetwork(text) == nil)
     }
 
+    @Test(arguments: [
+        ("2001:db8:1:2:3:4:5:6", 64, "2001:db8:1:2::/64"), ("192.0.2.255", 25, "192.0.2.128/25"),
+        ("192.0.2.7", 32, "192.0.2.7/32"), ("::1", 0, "::/0"),
+    ])
+    func aBlockAroundAnAddressClearsTheBitsPastItsPrefix(_ address: String, _ prefixLength: Int, _ block: String) throws
+    {
+        let network = IPNetwork(containing: try #require(IPAddress(address)), prefixLength: prefixLength)
+        #expect(network.description == block)
+    }
+
     let proxies = TrustedProxies([IPNetwork("10.0.0.0/8")!, IPNetwork("fd00::/8")!])
 
     @Test(arguments: [
@@ -57,6 +67,9 @@ import Testing
         ("fd00::1", ["2001:DB8::7"], "2001:db8::7"),
         ("::ffff:10.0.0.1", ["203.0.113.7"], "203.0.113.7"),  // an IPv4 proxy seen on a dual-stack socket
         ("unknown", ["203.0.113.7"], "unknown"),
+        ("10.0.0.1", ["203.0.113.7:4711"], "203.0.113.7"),  // entries with the port they came from
+        ("10.0.0.1", ["[2001:db8::7]:4711, 10.0.0.2:80"], "2001:db8::7"),
+        ("10.0.0.1", ["[2001:db8::7"], "10.0.0.1"),
     ])
     func theClientIsTheNearestUntrustedForwardedAddress(_ peer: String, _ forwardedFor: [String], _ client: String) {
         #expect(proxies.clientAddress(peer: peer, forwardedFor: forwardedFor) == client)

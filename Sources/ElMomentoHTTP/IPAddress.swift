@@ -27,6 +27,12 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The address of these 4 or 16 bytes.
+    init(bytes: [UInt8]) {
+        precondition(bytes.count == 4 || bytes.count == 16, "an address of 4 or 16 bytes")
+        self.bytes = bytes
+    }
+
     /// The canonical text, as `inet_ntop` writes it (`2001:db8::1`, `192.0.2.7`).
     public var description: String {
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
@@ -52,7 +58,8 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         let writtenBitCount = parts[0].contains(":") ? 128 : 32
         var prefixLength = writtenBitCount
         if parts.count == 2 {
-            guard (1...3).contains(parts[1].utf8.count), parts[1].utf8.allSatisfy(\.isASCIIDigit),
+            guard (1...3).contains(parts[1].utf8.count),
+                parts[1].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
                 let length = Int(parts[1]), length <= writtenBitCount
             else { return nil }
             prefixLength = length
@@ -61,6 +68,17 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         guard prefixLength >= mappedBitCount else { return nil }
         self.address = address
         self.prefixLength = prefixLength - mappedBitCount
+    }
+
+    /// The block of `prefixLength` bits around `address`, its bits past the prefix cleared.
+    public init(containing address: IPAddress, prefixLength: Int) {
+        precondition((0...address.bytes.count * 8).contains(prefixLength), "a prefix longer than the address")
+        let cleared = address.bytes.enumerated().map { index, byte in
+            let keptBits = min(max(prefixLength - index * 8, 0), 8)
+            return keptBits == 0 ? 0 : byte & (UInt8(0xff) << (8 - keptBits))
+        }
+        self.address = IPAddress(bytes: cleared)
+        self.prefixLength = prefixLength
     }
 
     /// Whether `other` is inside the block: same family, same leading `prefixLength` bits.

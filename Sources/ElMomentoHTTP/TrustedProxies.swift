@@ -31,10 +31,23 @@ public struct TrustedProxies: Sendable, Equatable {
         guard contains(peerAddress) else { return client.description }
         let entries = forwardedFor.joined(separator: ",").split(separator: ",", omittingEmptySubsequences: false)
         for entry in entries.reversed() {
-            guard let address = IPAddress(entry.trimmingCharacters(in: .whitespaces)) else { break }
+            guard let address = Self.address(inForwardedEntry: entry) else { break }
             client = address
             if !contains(address) { break }
         }
         return client.description
+    }
+
+    /// The address of one `X-Forwarded-For` entry, which some proxies write with the port
+    /// they received from (`192.0.2.7:4711`, `[2001:db8::1]:4711`).
+    private static func address(inForwardedEntry entry: Substring) -> IPAddress? {
+        let text = entry.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("["), let end = text.firstIndex(of: "]") {
+            return IPAddress(String(text[text.index(after: text.startIndex)..<end]))
+        }
+        if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
+            return IPAddress(String(text[..<colon]))
+        }
+        return IPAddress(text)
     }
 }
