@@ -49,9 +49,6 @@ public struct LedgerAccount: Sendable, Hashable, CustomStringConvertible {
         LedgerAccount(merchantID: nil, name: .funding, currency: currency)
     }
 
-    /// Whether the balance may be below zero: only the gateway's own accounts may.
-    public var mayBeNegative: Bool { merchantID == nil }
-
     public var description: String {
         "\(merchantID.map { "merchant \($0)" } ?? "gateway") \(name.rawValue) \(currency.code)"
     }

@@ -36,7 +36,7 @@ extension SQLiteStore {
             return LedgerReport(
                 accountCount: Int(counts[0].integer ?? 0), movementCount: Int(counts[1].integer ?? 0),
                 differences: try Self.accountDifferences(on: connection) + Self.movementDifferences(on: connection)
-                    + Self.reservationDifferences(on: connection))
+                    + Self.reservationDifferences(on: connection) + Self.openWithdrawalDifferences(on: connection))
         }
     }
 
@@ -122,6 +122,25 @@ extension SQLiteStore {
         return rows.map { row in
             "merchant \(row[0].integer ?? 0) \(row[1].text ?? "?"): reserved \(row[2].integer ?? 0) "
                 + "but its open withdrawals hold \(row[3].integer ?? 0)"
+        }
+    }
+
+    /// Open withdrawals without exactly one reservation of their amount plus fee.
+    private static func openWithdrawalDifferences(on connection: SQLiteConnection) throws -> [String] {
+        let rows = try connection.query(
+            """
+            SELECT o.id, o.amount + o.fee, count(DISTINCT m.id), coalesce(sum(p.amount), 0)
+            FROM orders o
+            LEFT JOIN ledger_movements m ON m.order_id = o.id AND m.kind = 'withdrawal_reserved'
+            LEFT JOIN ledger_postings p ON p.movement_id = m.id AND p.amount > 0
+            WHERE o.kind = 'withdrawal' AND o.status IN ('pending', 'processing')
+            GROUP BY o.id
+            HAVING count(DISTINCT m.id) != 1 OR coalesce(sum(p.amount), 0) != o.amount + o.fee
+            ORDER BY o.id
+            """)
+        return rows.map { row in
+            "withdrawal \(row[0].text ?? "?"): holds \(row[1].integer ?? 0) but \(row[2].integer ?? 0) reservations "
+                + "set aside \(row[3].integer ?? 0)"
         }
     }
 }

@@ -7,7 +7,7 @@ enum AdminInfoCommand {
             words: ["admin", "info"],
             summary: "Show the database's environment and schema version.",
             arguments: [],
-            options: StoreOptions.specs + [OptionSpec(name: "json", valueName: nil, help: "Print JSON.")]
+            options: StoreOptions.specs + [StoreOptions.jsonSpec]
         ),
         run: run
     )

@@ -3,7 +3,6 @@ import ElMomentoStore
 
 /// `elmomento admin balance …` and `admin ledger verify`: merchants' money (SPEC 5, 8).
 enum AdminLedgerCommands {
-    private static let json = OptionSpec(name: "json", valueName: nil, help: "Print JSON.")
     /// The longest reason an operator may record with a movement.
     static let reasonBytesMax = 500
 
@@ -14,7 +13,7 @@ enum AdminLedgerCommands {
     static let show = Command(
         spec: CommandSpec(
             words: ["admin", "balance"], summary: "Show a merchant's balances.", arguments: ["SLUG"],
-            options: StoreOptions.specs + [json])
+            options: StoreOptions.specs + [StoreOptions.jsonSpec])
     ) { arguments in
         let store = try StoreOptions.open(arguments)
         let slug = arguments.positionals[0]
@@ -40,7 +39,7 @@ enum AdminLedgerCommands {
                         name: "amount", valueName: "A", help: "Amount in major units, such as 500 or 250.50 (required)."
                     ),
                     OptionSpec(name: "reason", valueName: "R", help: "Why, for the audit trail (required)."),
-                ] + StoreOptions.specs + [json])
+                ] + StoreOptions.specs + [StoreOptions.jsonSpec])
         ) { arguments in
             let isCredit = word == "credit"
             let slug = arguments.positionals[0]
@@ -49,7 +48,7 @@ enum AdminLedgerCommands {
             let sheet: BalanceSheet
             do {
                 sheet = try waitFor {
-                    try await store.recordMovement(slug: slug, atMilliseconds: now()) { merchant in
+                    try await store.recordMovement(slug: slug, atMilliseconds: currentMilliseconds()) { merchant in
                         guard isCredit else {
                             return .debit(
                                 merchantID: merchant.id, currency: currency, amountMinorUnits: amount, reason: reason)
@@ -114,7 +113,7 @@ enum AdminLedgerCommands {
         spec: CommandSpec(
             words: ["admin", "ledger", "verify"],
             summary: "Recompute every balance from the postings; exit 1 listing each difference.",
-            arguments: [], options: StoreOptions.specs + [json])
+            arguments: [], options: StoreOptions.specs + [StoreOptions.jsonSpec])
     ) { arguments in
         let store = try StoreOptions.open(arguments)
         let report = try waitFor { try await store.verifyLedger() }

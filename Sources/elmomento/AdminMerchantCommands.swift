@@ -4,7 +4,6 @@ import ElMomentoStore
 
 /// `elmomento admin merchant …`: provisioning merchants and their secrets (SPEC 8).
 enum AdminMerchantCommands {
-    private static let json = OptionSpec(name: "json", valueName: nil, help: "Print JSON.")
 
     private static let settingOptions = [
         OptionSpec(name: "rate-limit", valueName: "N", help: "Requests admitted in any rolling hour (default 1000)."),
@@ -30,7 +29,7 @@ enum AdminMerchantCommands {
     {
         CommandSpec(
             words: ["admin", "merchant", word], summary: summary, arguments: slug ? ["SLUG"] : [],
-            options: options + StoreOptions.specs + [json])
+            options: options + StoreOptions.specs + [StoreOptions.jsonSpec])
     }
 
     static let create = Command(
@@ -64,7 +63,7 @@ enum AdminMerchantCommands {
         let merchant = try mapStoreErrors {
             try waitFor {
                 try await store.createMerchant(
-                    slug: slug, settings: settings, sealedSecret: sealed, atMilliseconds: now())
+                    slug: slug, settings: settings, sealedSecret: sealed, atMilliseconds: currentMilliseconds())
             }
         }
         if arguments.has("json") {
@@ -113,7 +112,7 @@ enum AdminMerchantCommands {
     static let show = Command(spec: spec("show", "Show one merchant, without its secret.")) { arguments in
         let store = try StoreOptions.open(arguments)
         let slug = arguments.positionals[0]
-        let now = now()
+        let now = currentMilliseconds()
         guard
             let merchant = try waitFor({ try await store.merchantCredentials(slug: slug, atMilliseconds: now) })?
                 .merchant
@@ -154,7 +153,7 @@ enum AdminMerchantCommands {
         let store = try StoreOptions.open(arguments)
         let secret = MerchantSecret.generate(for: store.environment)
         let sealed = try StoreOptions.vault(arguments, store: store).seal(secret, context: slug)
-        let rotatedAt = now()
+        let rotatedAt = currentMilliseconds()
         let validUntil = rotatedAt + Int64(graceHours) * 3_600_000
         let merchant = try mapStoreErrors {
             try waitFor {
@@ -181,7 +180,7 @@ enum AdminMerchantCommands {
         _ slug: String, in store: SQLiteStore, _ change: @escaping @Sendable (inout Merchant) -> Void
     ) throws -> Merchant {
         try mapStoreErrors {
-            try waitFor { try await store.updateMerchant(slug: slug, atMilliseconds: now(), change) }
+            try waitFor { try await store.updateMerchant(slug: slug, atMilliseconds: currentMilliseconds(), change) }
         }
     }
 
@@ -220,7 +219,7 @@ enum AdminMerchantCommands {
 }
 
 /// The time an operator's command happens, in milliseconds since 1970.
-func now() -> Int64 {
+func currentMilliseconds() -> Int64 {
     Int64(SystemClock().millisecondsSince1970())
 }
 

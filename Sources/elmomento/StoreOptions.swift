@@ -39,6 +39,9 @@ enum StoreOptions {
         }
     }
 
+    /// `--json`, which every admin command takes (SPEC 8).
+    static let jsonSpec = OptionSpec(name: "json", valueName: nil, help: "Print JSON.")
+
     /// The option naming the key that seals merchant secrets, for commands that need it.
     static let keyFileSpec = OptionSpec(
         name: "key-file", valueName: "PATH",

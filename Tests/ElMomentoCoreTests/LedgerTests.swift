@@ -35,12 +35,6 @@ import Testing
         }
     }
 
-    @Test func onlyTheGatewaysAccountsMayBeNegative() {
-        #expect(LedgerAccount.funding(currency: dop).mayBeNegative)
-        #expect(!LedgerAccount.available(merchantID: 1, currency: dop).mayBeNegative)
-        #expect(!LedgerAccount.reserved(merchantID: 1, currency: dop).mayBeNegative)
-    }
-
     @Test func balancesAreListedPerEnabledCurrencyWithZerosAndOthersOnlyWhenAsked() {
         let held = [
             MerchantBalance(currency: Currency(code: "EUR")!, availableMinorUnits: 5),

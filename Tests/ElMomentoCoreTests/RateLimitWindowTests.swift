@@ -1,23 +1,7 @@
+import ElMomentoTestSupport
 import Testing
 
 @testable import ElMomentoCore
-
-/// A reproducible stream of random numbers (SplitMix64), so a failing seed fails again.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}
 
 /// The rolling window of SPEC 3.7: never more than the limit in any window, exact waits,
 /// limits changed on the fly, and memory that does not grow with the limit.

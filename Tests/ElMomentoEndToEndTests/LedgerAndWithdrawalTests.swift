@@ -232,6 +232,7 @@ import Testing
                 [
                     "reserved DOP): balance \(reserved) but its postings sum to \(reserved + 1)",
                     "(withdrawal_reserved): 2 postings summing to 1 in 1 currencies",
+                    "holds \(reserved) but 1 reservations set aside \(reserved + 1)",
                 ]
             )
         }

@@ -107,6 +107,34 @@ import Testing
         #expect(outcomes.filter(\.value).keys.sorted() == expected)
     }
 
+    /// A write that ends the shared transaction itself (as SQLite does after a full disk)
+    /// fails its whole batch: whatever was acknowledged is exactly what is stored.
+    @Test func aBatchWhoseTransactionEndsFailsEveryWriteInIt() async throws {
+        let store = try SQLiteStore(path: path, requested: nil)
+        struct Ended: Error {}
+        let acknowledged = await withTaskGroup(of: String?.self) { group in
+            for index in 0..<300 {
+                group.addTask {
+                    try? await store.writer.write { connection in
+                        try connection.query(
+                            "INSERT INTO gateway_settings (name, value) VALUES (?, 'x')", [.text("s\(index)")])
+                        if index == 150 {
+                            try connection.execute("ROLLBACK")
+                            throw Ended()
+                        }
+                        return "s\(index)"
+                    }
+                }
+            }
+            return await group.reduce(into: Set<String>()) { if let name = $1 { $0.insert(name) } }
+        }
+        let stored = try await store.writer.write { connection in
+            try connection.query("SELECT name FROM gateway_settings WHERE name LIKE 's%'").compactMap { $0[0].text }
+        }
+        #expect(Set(stored) == acknowledged)
+        #expect(!acknowledged.contains("s150"))
+    }
+
     @Test func aReusedStatementTakesNewParametersAndSurvivesErrors() throws {
         _ = try SQLiteStore(path: path, requested: nil)
         let connection = try SQLiteConnection(path: path)
