@@ -65,9 +65,11 @@ public protocol GatewayStore: Sendable {
     /// Records the movement `movement` makes for the merchant named `slug`, and returns the
     /// balances after it, in one transaction. What `movement` throws refuses it; so does
     /// `InsufficientFunds` when it would take a merchant account below zero, and
-    /// `StoreError.merchantNotFound`.
+    /// `StoreError.merchantNotFound`. A `reference` the merchant's movements already hold
+    /// records nothing: `StoreError.movementReferenceUsed` says whether by the same movement.
     func recordMovement(
-        slug: String, atMilliseconds now: Int64, _ movement: @escaping @Sendable (Merchant) throws -> LedgerMovement
+        slug: String, reference: String?, atMilliseconds now: Int64,
+        _ movement: @escaping @Sendable (Merchant) throws -> LedgerMovement
     ) async throws -> BalanceSheet
 
     /// Recomputes every balance from its postings and checks every movement and every

@@ -86,16 +86,21 @@ enum Migrations {
                     CHECK (merchant_id IS NULL OR balance >= 0)
                 ) STRICT;
                 CREATE UNIQUE INDEX ledger_accounts_identity ON ledger_accounts (coalesce(merchant_id, 0), name, currency);
-                -- What moved money and why: an order, or an operator with a reason.
+                -- What moved money and why: an order, or an operator with a reason and, when
+                -- given, a reference (the bank transfer's) that makes a retried command record
+                -- nothing twice.
                 CREATE TABLE ledger_movements (
                     id INTEGER PRIMARY KEY,
                     kind TEXT NOT NULL,
                     merchant_id INTEGER NOT NULL REFERENCES merchants (id),
                     order_id TEXT REFERENCES orders (id),
                     reason TEXT,
+                    reference TEXT,
                     created_at INTEGER NOT NULL
                 ) STRICT;
                 CREATE INDEX ledger_movements_by_order ON ledger_movements (order_id) WHERE order_id IS NOT NULL;
+                CREATE UNIQUE INDEX ledger_movements_by_reference ON ledger_movements (merchant_id, reference)
+                    WHERE reference IS NOT NULL;
                 -- Signed amounts in minor units; a movement's postings sum to zero.
                 CREATE TABLE ledger_postings (
                     id INTEGER PRIMARY KEY,

@@ -14,13 +14,18 @@ extension SQLiteStore {
     }
 
     public func recordMovement(
-        slug: String, atMilliseconds now: Int64, _ movement: @escaping @Sendable (Merchant) throws -> LedgerMovement
+        slug: String, reference: String?, atMilliseconds now: Int64,
+        _ movement: @escaping @Sendable (Merchant) throws -> LedgerMovement
     ) async throws -> BalanceSheet {
         try await writer.write { connection in
             guard let merchant = try Self.merchant(slug: slug, on: connection) else {
                 throw StoreError.merchantNotFound(slug)
             }
-            try connection.record(try movement(merchant), atMilliseconds: now)
+            let movement = try movement(merchant)
+            if let reference {
+                try Self.refuseUsedReference(reference, for: movement, on: connection)
+            }
+            try connection.record(movement, reference: reference, atMilliseconds: now)
             return BalanceSheet(
                 merchant: merchant, balances: try Self.balances(merchantID: merchant.id, on: connection))
         }
@@ -38,6 +43,27 @@ extension SQLiteStore {
                 differences: try Self.accountDifferences(on: connection) + Self.movementDifferences(on: connection)
                     + Self.reservationDifferences(on: connection) + Self.openWithdrawalDifferences(on: connection))
         }
+    }
+
+    /// Throws `StoreError.movementReferenceUsed` when the merchant has a movement with
+    /// `reference`, telling whether it is `movement` again (same kind, currency and amount).
+    private static func refuseUsedReference(
+        _ reference: String, for movement: LedgerMovement, on connection: SQLiteConnection
+    ) throws {
+        let recorded = try connection.query(
+            """
+            SELECT m.kind, a.currency, p.amount FROM ledger_movements m
+            JOIN ledger_postings p ON p.movement_id = m.id AND p.amount > 0
+            JOIN ledger_accounts a ON a.id = p.account_id
+            WHERE m.merchant_id = ? AND m.reference = ?
+            """,
+            [.integer(movement.merchantID), .text(reference)])
+        guard let row = recorded.first else { return }
+        let credited = movement.postings.first { $0.amountMinorUnits > 0 }
+        let isSame =
+            recorded.count == 1 && row[0].text == movement.kind.rawValue
+            && row[1].text == credited?.account.currency.code && row[2].integer == credited?.amountMinorUnits
+        throw StoreError.movementReferenceUsed(reference, bySameMovement: isSame)
     }
 
     static func balances(merchantID: Int64, on connection: SQLiteConnection) throws -> [MerchantBalance] {
@@ -146,17 +172,17 @@ extension SQLiteStore {
 }
 
 extension SQLiteConnection {
-    /// Writes `movement` and applies each posting to its account's balance, inside the
-    /// caller's transaction. Throws `InsufficientFunds`, having changed nothing the
+    /// Writes `movement`, with the operator's `reference` when one was given, and applies
+    /// each posting to its account's balance, inside the caller's transaction. Throws `InsufficientFunds`, having changed nothing the
     /// transaction's rollback does not undo, when a merchant account would go below zero.
-    func record(_ movement: LedgerMovement, atMilliseconds now: Int64) throws {
+    func record(_ movement: LedgerMovement, reference: String? = nil, atMilliseconds now: Int64) throws {
         let movementRows = try query(
-            "INSERT INTO ledger_movements (kind, merchant_id, order_id, reason, created_at) VALUES (?, ?, ?, ?, ?) "
-                + "RETURNING id",
+            "INSERT INTO ledger_movements (kind, merchant_id, order_id, reason, reference, created_at) "
+                + "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             [
                 .text(movement.kind.rawValue), .integer(movement.merchantID),
                 movement.orderID.map(SQLiteValue.text) ?? .null, movement.reason.map(SQLiteValue.text) ?? .null,
-                .integer(now),
+                reference.map(SQLiteValue.text) ?? .null, .integer(now),
             ])
         guard let movementID = movementRows.first?.first?.integer else {
             throw StoreError.corruptRow(table: "ledger_movements", id: "new")

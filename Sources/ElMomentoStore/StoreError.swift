@@ -14,6 +14,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case merchantExists(String)
     /// A merchant command named a slug that does not exist.
     case merchantNotFound(String)
+    /// An operator's movement named a reference the merchant's movements already hold: a
+    /// retry when `bySameMovement` (the same kind, currency and amount), a mistake otherwise.
+    case movementReferenceUsed(String, bySameMovement: Bool)
     /// A row holds a value this build cannot read: a bug or a damaged file, never input.
     case corruptRow(table: String, id: String)
 
@@ -31,6 +34,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "a merchant named \"\(slug)\" exists already"
         case .merchantNotFound(let slug):
             "no merchant is named \"\(slug)\""
+        case .movementReferenceUsed(let reference, let bySameMovement):
+            bySameMovement
+                ? "the movement with reference \"\(reference)\" is recorded already"
+                : "the reference \"\(reference)\" is already used by a different movement"
         case .corruptRow(let table, let id):
             "the row \(id) of \(table) cannot be read"
         }

@@ -39,16 +39,22 @@ enum AdminLedgerCommands {
                         name: "amount", valueName: "A", help: "Amount in major units, such as 500 or 250.50 (required)."
                     ),
                     OptionSpec(name: "reason", valueName: "R", help: "Why, for the audit trail (required)."),
+                    OptionSpec(
+                        name: "reference", valueName: "REF",
+                        help: "The transfer's reference: the same command again records nothing twice."),
                 ] + StoreOptions.specs + [StoreOptions.jsonSpec])
         ) { arguments in
             let isCredit = word == "credit"
             let slug = arguments.positionals[0]
             let (currency, amount, reason) = try movementOptions(arguments)
+            let reference = try referenceOption(arguments)
             let store = try StoreOptions.open(arguments)
             let sheet: BalanceSheet
             do {
                 sheet = try waitFor {
-                    try await store.recordMovement(slug: slug, atMilliseconds: currentMilliseconds()) { merchant in
+                    try await store.recordMovement(
+                        slug: slug, reference: reference, atMilliseconds: currentMilliseconds()
+                    ) { merchant in
                         guard isCredit else {
                             return .debit(
                                 merchantID: merchant.id, currency: currency, amountMinorUnits: amount, reason: reason)
@@ -64,6 +70,17 @@ enum AdminLedgerCommands {
                 }
             } catch StoreError.merchantNotFound(let slug) {
                 throw UsageError(message: StoreError.merchantNotFound(slug).description, suggestsHelp: false)
+            } catch StoreError.movementReferenceUsed(let reference, bySameMovement: true) {
+                // The same command again, after an answer that was lost: nothing more is recorded.
+                guard let recorded = try waitFor({ try await store.balanceSheet(slug: slug) }) else {
+                    throw UsageError(message: StoreError.merchantNotFound(slug).description, suggestsHelp: false)
+                }
+                if !arguments.has("json") { print("Already recorded with reference \(reference); nothing changed.") }
+                printBalances(recorded, arguments)
+                return 0
+            } catch let error as StoreError {
+                guard case .movementReferenceUsed = error else { throw error }
+                throw UsageError(message: error.description, suggestsHelp: false)
             } catch let shortfall as InsufficientFunds {
                 let formatted = { MinorUnits.format($0, currency: currency) + " " + currency.code }
                 printError(
@@ -107,6 +124,16 @@ enum AdminLedgerCommands {
             throw UsageError(message: "--reason must be at most \(reasonBytesMax) bytes")
         }
         return (currency, amount, reason)
+    }
+
+    /// `--reference`: 1–64 printable characters, when given.
+    private static func referenceOption(_ arguments: ParsedArguments) throws(UsageError) -> String? {
+        guard let reference = arguments.string("reference") else { return nil }
+        guard (1...64).contains(reference.count), reference.unicodeScalars.allSatisfy({ (33...126).contains($0.value) })
+        else {
+            throw UsageError(message: "--reference must be 1 to 64 printable ASCII characters without spaces")
+        }
+        return reference
     }
 
     static let verify = Command(

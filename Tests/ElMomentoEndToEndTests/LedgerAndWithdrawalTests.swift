@@ -261,6 +261,24 @@ import Testing
         #expect(verified.status == 0, "\(verified.report)")
     }
 
+    @Test func aCreditRepeatedWithItsReferenceIsRecordedOnce() async throws {
+        _ = try await createMerchant("shop")
+        let transfer =
+            adjustment("credit", "shop", currency: "DOP", amount: "75.50") + ["--reference", "TRF-2026-0042"]
+        let first = try await admin(transfer)
+        #expect(first.status == 0, "\(first.standardError)")
+        let again = try await admin(transfer)
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(again.standardOutput.contains("Already recorded with reference TRF-2026-0042"))
+        let otherAmount = try await admin(
+            adjustment("credit", "shop", currency: "DOP", amount: "80") + ["--reference", "TRF-2026-0042"])
+        #expect(otherAmount.status == 2)
+        #expect(otherAmount.standardError.contains("already used by a different movement"))
+        #expect(
+            try await balancesFromCommandLine("shop") == ["DOP": Balance(available: 75_50, reserved: 0), "USD": .zero])
+        #expect(try await verifyLedger().report["movements"] as? Int == 1)
+    }
+
     @Test(arguments: [
         (adjustment("credit", "shop", currency: "XYZ", amount: "10"), "--currency must be an ISO 4217 code"),
         (adjustment("credit", "shop", currency: "DOP", amount: "1.001"), "--amount must be"),
@@ -270,6 +288,7 @@ import Testing
         (adjustment("credit", "nobody", currency: "DOP", amount: "10"), "no merchant is named"),
         (adjustment("debit", "nobody", currency: "DOP", amount: "10"), "no merchant is named"),
         (adjustment("credit", "shop", currency: "EUR", amount: "10"), "EUR is not enabled for shop"),
+        (adjustment("credit", "shop", currency: "DOP", amount: "10") + ["--reference", "two words"], "--reference"),
     ])
     func badBalanceAdjustmentsExitWithStatus2AndRecordNothing(_ arguments: [String], _ expected: String)
         async throws

@@ -42,7 +42,8 @@ struct UnreachableStore: GatewayStore {
     func balances(merchantID: Int64) async throws -> [MerchantBalance] { throw Unreachable() }
     func balanceSheet(slug: String) async throws -> BalanceSheet? { throw Unreachable() }
     func recordMovement(
-        slug: String, atMilliseconds now: Int64, _ movement: @escaping @Sendable (Merchant) throws -> LedgerMovement
+        slug: String, reference: String?, atMilliseconds now: Int64,
+        _ movement: @escaping @Sendable (Merchant) throws -> LedgerMovement
     ) async throws -> BalanceSheet { throw Unreachable() }
     func verifyLedger() async throws -> LedgerReport { throw Unreachable() }
 }

@@ -16,7 +16,7 @@ import Testing
         var settings = MerchantSettings()
         settings.withdrawalFee = FeeRule(basisPoints: 100, fixedMajor: "1")
         let gateway = try await TestGateway(settings: settings)
-        _ = try await gateway.store.recordMovement(slug: "shop", atMilliseconds: 1) { [dop] merchant in
+        _ = try await gateway.store.recordMovement(slug: "shop", reference: nil, atMilliseconds: 1) { [dop] merchant in
             .credit(merchantID: merchant.id, currency: dop, amountMinorUnits: amount, reason: "float")
         }
         return gateway
@@ -71,7 +71,8 @@ import Testing
         #expect(try await gateway.store.verifyLedger().movementCount == 1)
 
         // The orderID was never taken: funded, the same request is created.
-        _ = try await gateway.store.recordMovement(slug: "shop", atMilliseconds: 2) { [dop = self.dop] merchant in
+        _ = try await gateway.store.recordMovement(slug: "shop", reference: nil, atMilliseconds: 2) {
+            [dop = self.dop] merchant in
             .credit(merchantID: merchant.id, currency: dop, amountMinorUnits: 600, reason: "top-up")
         }
         let created = await gateway.send(gateway.request("POST", "/api/shop/withdrawalorders/", body: body))

@@ -31,7 +31,7 @@ import Testing
     }
 
     private func credit(_ amount: Int64) async throws -> BalanceSheet {
-        try await store.recordMovement(slug: "shop", atMilliseconds: 1_500) { merchant in
+        try await store.recordMovement(slug: "shop", reference: nil, atMilliseconds: 1_500) { merchant in
             .credit(merchantID: merchant.id, currency: dop, amountMinorUnits: amount, reason: "float")
         }
     }
@@ -68,19 +68,42 @@ import Testing
     @Test func aDebitNeverTakesTheBalanceBelowZero() async throws {
         _ = try await credit(500)
         await #expect(throws: InsufficientFunds.self) {
-            try await store.recordMovement(slug: "shop", atMilliseconds: 1_600) { merchant in
+            try await store.recordMovement(slug: "shop", reference: nil, atMilliseconds: 1_600) { merchant in
                 .debit(merchantID: merchant.id, currency: dop, amountMinorUnits: 501, reason: "refund")
             }
         }
-        let sheet = try await store.recordMovement(slug: "shop", atMilliseconds: 1_700) { merchant in
+        let sheet = try await store.recordMovement(slug: "shop", reference: nil, atMilliseconds: 1_700) { merchant in
             .debit(merchantID: merchant.id, currency: dop, amountMinorUnits: 500, reason: "refund")
         }
         #expect(sheet.balances == [MerchantBalance(currency: dop)])
         await #expect(throws: StoreError.merchantNotFound("nobody")) {
-            try await store.recordMovement(slug: "nobody", atMilliseconds: 1) { _ in
+            try await store.recordMovement(slug: "nobody", reference: nil, atMilliseconds: 1) { _ in
                 .credit(merchantID: 1, currency: dop, amountMinorUnits: 1, reason: "x")
             }
         }
+    }
+
+    @Test func aReferenceRecordsItsMovementOnce() async throws {
+        let other = try await store.createMerchant(
+            slug: "other", settings: MerchantSettings(), sealedSecret: [4], atMilliseconds: 1_000)
+        let credit = { @Sendable (slug: String, amount: Int64) in
+            try await store.recordMovement(slug: slug, reference: "TRF-1", atMilliseconds: 2_000) { [dop] merchant in
+                .credit(merchantID: merchant.id, currency: dop, amountMinorUnits: amount, reason: "float")
+            }
+        }
+        _ = try await credit("shop", 500)
+        await #expect(throws: StoreError.movementReferenceUsed("TRF-1", bySameMovement: true)) {
+            try await credit("shop", 500)
+        }
+        await #expect(throws: StoreError.movementReferenceUsed("TRF-1", bySameMovement: false)) {
+            try await credit("shop", 501)
+        }
+        // References are the merchant's own.
+        _ = try await credit("other", 500)
+        #expect(try await balance() == MerchantBalance(currency: dop, availableMinorUnits: 500))
+        #expect(
+            try await store.balances(merchantID: other.id) == [MerchantBalance(currency: dop, availableMinorUnits: 500)]
+        )
     }
 
     @Test func theDatabaseRefusesANegativeMerchantBalanceWhateverTheCode() async throws {
@@ -125,7 +148,7 @@ import Testing
                 available += amount
             case 1:
                 let outcome = await Result {
-                    try await store.recordMovement(slug: "shop", atMilliseconds: 2_000) { merchant in
+                    try await store.recordMovement(slug: "shop", reference: nil, atMilliseconds: 2_000) { merchant in
                         .debit(merchantID: merchant.id, currency: dop, amountMinorUnits: amount, reason: "correction")
                     }
                 }
