@@ -78,9 +78,10 @@ enum AdminLedgerCommands {
                 if !arguments.has("json") { print("Already recorded with reference \(reference); nothing changed.") }
                 printBalances(recorded, arguments)
                 return 0
-            } catch let error as StoreError {
-                guard case .movementReferenceUsed = error else { throw error }
-                throw UsageError(message: error.description, suggestsHelp: false)
+            } catch StoreError.movementReferenceUsed(let reference, bySameMovement: false) {
+                throw UsageError(
+                    message: StoreError.movementReferenceUsed(reference, bySameMovement: false).description,
+                    suggestsHelp: false)
             } catch let shortfall as InsufficientFunds {
                 let formatted = { MinorUnits.format($0, currency: currency) + " " + currency.code }
                 printError(
