@@ -125,13 +125,16 @@ extension SQLiteStore {
         }
     }
 
+    /// The statuses in which a withdrawal holds its reservation (SPEC 4), as SQL.
+    private static let openWithdrawalStatuses = "('pending', 'processing')"
+
     /// Merchants whose reserved balance is not what their open withdrawals hold.
     private static func reservationDifferences(on connection: SQLiteConnection) throws -> [String] {
         let rows = try connection.query(
             """
             WITH held AS (
                 SELECT merchant_id, currency, sum(amount + fee) AS total FROM orders
-                WHERE kind = 'withdrawal' AND status IN ('pending', 'processing')
+                WHERE kind = 'withdrawal' AND status IN \(openWithdrawalStatuses)
                 GROUP BY merchant_id, currency
             ), reserved AS (
                 SELECT merchant_id, currency, balance FROM ledger_accounts WHERE name = 'reserved'
@@ -159,7 +162,7 @@ extension SQLiteStore {
             FROM orders o
             LEFT JOIN ledger_movements m ON m.order_id = o.id AND m.kind = 'withdrawal_reserved'
             LEFT JOIN ledger_postings p ON p.movement_id = m.id AND p.amount > 0
-            WHERE o.kind = 'withdrawal' AND o.status IN ('pending', 'processing')
+            WHERE o.kind = 'withdrawal' AND o.status IN \(openWithdrawalStatuses)
             GROUP BY o.id
             HAVING count(DISTINCT m.id) != 1 OR coalesce(sum(p.amount), 0) != o.amount + o.fee
             ORDER BY o.id

@@ -51,25 +51,16 @@ enum AdminLedgerCommands {
             let store = try StoreOptions.open(arguments)
             let sheet: BalanceSheet
             do {
-                sheet = try waitFor {
-                    try await store.recordMovement(
-                        slug: slug, reference: reference, atMilliseconds: currentMilliseconds()
-                    ) { merchant in
-                        guard isCredit else {
-                            return .debit(
-                                merchantID: merchant.id, currency: currency, amountMinorUnits: amount, reason: reason)
+                sheet = try mapStoreErrors {
+                    try waitFor {
+                        try await store.recordMovement(
+                            slug: slug, reference: reference, atMilliseconds: currentMilliseconds()
+                        ) { merchant in
+                            try movement(
+                                isCredit: isCredit, for: merchant, currency: currency, amount: amount, reason: reason)
                         }
-                        guard merchant.settings.currencyCodes.contains(currency.code) else {
-                            throw UsageError(
-                                message: "\(currency.code) is not enabled for \(slug); enable it first with "
-                                    + "admin merchant update \(slug) --currencies", suggestsHelp: false)
-                        }
-                        return .credit(
-                            merchantID: merchant.id, currency: currency, amountMinorUnits: amount, reason: reason)
                     }
                 }
-            } catch StoreError.merchantNotFound(let slug) {
-                throw UsageError(message: StoreError.merchantNotFound(slug).description, suggestsHelp: false)
             } catch StoreError.movementReferenceUsed(let reference, bySameMovement: true) {
                 // The same command again, after an answer that was lost: nothing more is recorded.
                 guard let recorded = try waitFor({ try await store.balanceSheet(slug: slug) }) else {
@@ -78,10 +69,6 @@ enum AdminLedgerCommands {
                 if !arguments.has("json") { print("Already recorded with reference \(reference); nothing changed.") }
                 printBalances(recorded, arguments)
                 return 0
-            } catch StoreError.movementReferenceUsed(let reference, bySameMovement: false) {
-                throw UsageError(
-                    message: StoreError.movementReferenceUsed(reference, bySameMovement: false).description,
-                    suggestsHelp: false)
             } catch let shortfall as InsufficientFunds {
                 let formatted = { MinorUnits.format($0, currency: currency) + " " + currency.code }
                 printError(
@@ -96,6 +83,22 @@ enum AdminLedgerCommands {
             printBalances(sheet, arguments)
             return 0
         }
+    }
+
+    /// The credit or debit of `amount` minor units for `merchant`; a credit only in a currency
+    /// the merchant has enabled, where it can use the money.
+    private static func movement(
+        isCredit: Bool, for merchant: Merchant, currency: Currency, amount: Int64, reason: String
+    ) throws(UsageError) -> LedgerMovement {
+        guard isCredit else {
+            return .debit(merchantID: merchant.id, currency: currency, amountMinorUnits: amount, reason: reason)
+        }
+        guard merchant.settings.currencyCodes.contains(currency.code) else {
+            throw UsageError(
+                message: "\(currency.code) is not enabled for \(merchant.slug); enable it first with "
+                    + "admin merchant update \(merchant.slug) --currencies", suggestsHelp: false)
+        }
+        return .credit(merchantID: merchant.id, currency: currency, amountMinorUnits: amount, reason: reason)
     }
 
     /// `--currency`, `--amount` and `--reason`, each required and checked.

@@ -184,18 +184,6 @@ enum AdminMerchantCommands {
         }
     }
 
-    /// A slug that is missing or taken is the operator's mistake: exit 2.
-    private static func mapStoreErrors<Value>(_ work: () throws -> Value) throws -> Value {
-        do {
-            return try work()
-        } catch let error as StoreError {
-            switch error {
-            case .merchantExists, .merchantNotFound: throw UsageError(message: error.description, suggestsHelp: false)
-            default: throw error
-            }
-        }
-    }
-
     private static func printMerchant(_ merchant: Merchant, _ arguments: ParsedArguments) {
         if arguments.has("json") {
             printJSON(merchant.jsonObject())
@@ -215,6 +203,20 @@ enum AdminMerchantCommands {
             ("updated at", RFC3339.format(millisecondsSince1970: merchant.updatedAtMilliseconds)),
         ]
         for (name, value) in lines { print(name.padded(16) + value) }
+    }
+}
+
+/// A slug that is missing or taken, or a movement's reference already used by another, is
+/// the operator's mistake: exit 2.
+func mapStoreErrors<Value>(_ work: () throws -> Value) throws -> Value {
+    do {
+        return try work()
+    } catch let error as StoreError {
+        switch error {
+        case .merchantExists, .merchantNotFound, .movementReferenceUsed(_, bySameMovement: false):
+            throw UsageError(message: error.description, suggestsHelp: false)
+        default: throw error
+        }
     }
 }
 
