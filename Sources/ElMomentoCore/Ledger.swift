@@ -49,6 +49,11 @@ public struct LedgerAccount: Sendable, Hashable, CustomStringConvertible {
         LedgerAccount(merchantID: nil, name: .funding, currency: currency)
     }
 
+    /// The fees the gateway earned.
+    public static func fees(currency: Currency) -> LedgerAccount {
+        LedgerAccount(merchantID: nil, name: .fees, currency: currency)
+    }
+
     public var description: String {
         "\(merchantID.map { "merchant \($0)" } ?? "gateway") \(name.rawValue) \(currency.code)"
     }
@@ -75,6 +80,12 @@ public struct LedgerMovement: Sendable, Equatable {
         case balanceDebit = "balance_debit"
         /// A new withdrawal set its amount and fee aside.
         case withdrawalReserved = "withdrawal_reserved"
+        /// A deposit was paid: the amount came in, the merchant got it less the fee.
+        case depositCompleted = "deposit_completed"
+        /// A withdrawal was paid out: its reservation left, as the amount and the fee.
+        case withdrawalCompleted = "withdrawal_completed"
+        /// A withdrawal failed or was rejected: its reservation went back to available.
+        case withdrawalReleased = "withdrawal_released"
     }
 
     /// What caused it.
@@ -129,6 +140,42 @@ public struct LedgerMovement: Sendable, Equatable {
             from: .available(merchantID: merchantID, currency: order.currency),
             to: .reserved(merchantID: merchantID, currency: order.currency), merchantID: merchantID,
             orderID: order.id)
+    }
+
+    /// The money a status change moves, if any (SPEC 5): a completed deposit brings its amount
+    /// in, the merchant's share to `available` and the fee to the gateway; a completed
+    /// withdrawal pays its reservation out as amount and fee; a failed or rejected one
+    /// returns it to `available`. Other changes move nothing.
+    public static func settlement(of change: OrderChange, merchantID: Int64) -> LedgerMovement? {
+        let order = change.order
+        let currency = order.currency
+        let available = LedgerAccount.available(merchantID: merchantID, currency: currency)
+        let reserved = LedgerAccount.reserved(merchantID: merchantID, currency: currency)
+        let postings: [(LedgerAccount, Int64)]
+        let kind: Kind
+        switch (order.kind, order.status) {
+        case (.deposit, .completed):
+            precondition(order.feeMinorUnits <= order.amountMinorUnits, "a deposit's fee is at most its amount")
+            kind = .depositCompleted
+            postings = [
+                (.funding(currency: currency), -order.amountMinorUnits),
+                (available, order.amountMinorUnits - order.feeMinorUnits), (.fees(currency: currency), order.feeMinorUnits),
+            ]
+        case (.withdrawal, .completed):
+            kind = .withdrawalCompleted
+            postings = [
+                (reserved, -order.reservedMinorUnits), (.funding(currency: currency), order.amountMinorUnits),
+                (.fees(currency: currency), order.feeMinorUnits),
+            ]
+        case (.withdrawal, .failed), (.withdrawal, .rejected):
+            kind = .withdrawalReleased
+            postings = [(reserved, -order.reservedMinorUnits), (available, order.reservedMinorUnits)]
+        default:
+            return nil
+        }
+        return LedgerMovement(
+            kind: kind, merchantID: merchantID, orderID: order.id, reason: change.reason,
+            postings: postings.filter { $0.1 != 0 }.map { LedgerPosting(account: $0.0, amountMinorUnits: $0.1) })
     }
 
     private static func transfer(

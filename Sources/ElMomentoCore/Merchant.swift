@@ -48,6 +48,7 @@ public struct Merchant: Sendable, Equatable {
             ("deposit_fee", settings.depositFee.jsonObject()),
             ("withdrawal_fee", settings.withdrawalFee.jsonObject()),
             ("require_signature_v2", .bool(settings.requiresSignatureVersion2)),
+            ("deposit_ttl_minutes", .integer(settings.depositTimeToLiveMinutes)),
             ("created_at", .string(RFC3339.format(millisecondsSince1970: createdAtMilliseconds))),
             ("updated_at", .string(RFC3339.format(millisecondsSince1970: updatedAtMilliseconds))),
         ])
@@ -68,8 +69,11 @@ public struct MerchantSettings: Sendable, Equatable {
     public var withdrawalFee = FeeRule()
     /// Whether only version 2 signatures (method, path and query signed too) are accepted.
     public var requiresSignatureVersion2 = false
+    /// How long a deposit waits for its payer before it expires.
+    public var depositTimeToLiveMinutes = 30
 
-    /// The defaults: 1000 requests an hour, DOP and USD, at most 1,000,000.00, no fees.
+    /// The defaults: 1000 requests an hour, DOP and USD, at most 1,000,000.00, no fees,
+    /// deposits expiring after 30 minutes.
     public init() {}
 
     /// The fee on an order of `kind` for `amountMinorUnits` of `currency`.

@@ -53,6 +53,15 @@ public enum MinorUnits {
         while fraction.hasSuffix("0") { fraction.removeLast() }
         return sign + whole + "." + fraction
     }
+
+    /// The amount as people read prices, every decimal written: DOP `50050` is `"500.50"`.
+    public static func formatWithAllDecimals(_ minorUnits: Int64, currency: Currency) -> String {
+        let shortest = format(minorUnits, currency: currency)
+        guard currency.minorUnitDigits > 0 else { return shortest }
+        let written = shortest.split(separator: ".", maxSplits: 1).dropFirst().first?.count ?? 0
+        let padding = String(repeating: "0", count: currency.minorUnitDigits - written)
+        return shortest + (written == 0 ? "." : "") + padding
+    }
 }
 
 /// A decimal number read from JSON number syntax as `significand × 10^exponent`, where the

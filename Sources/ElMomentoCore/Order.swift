@@ -28,6 +28,10 @@ public struct Order: Sendable, Equatable {
     public var createdAtMilliseconds: Int64
     /// Time of the last change, milliseconds since 1970 UTC.
     public var updatedAtMilliseconds: Int64
+    /// The unguessable part of a deposit's `payment_url`; never shown on its own.
+    public var paymentToken: String?
+    /// When a pending deposit expires, milliseconds since 1970 UTC.
+    public var expiresAtMilliseconds: Int64?
 
     /// An order from all of its parts.
     public init(

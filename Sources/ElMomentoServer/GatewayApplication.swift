@@ -45,6 +45,8 @@ public struct GatewayApplication: HTTPResponder {
             .register(in: &router, collection: "orders")
         OrderRoutes(kind: .withdrawal, store: store, gate: gate, clock: clock, publicURL: publicURL)
             .register(in: &router, collection: "withdrawalorders")
+        EventRoutes(store: store, gate: gate).register(in: &router)
+        PaymentPageRoutes(store: store, clock: clock).register(in: &router)
         router.add("GET", "/api/{merchant}/balance") { context in
             try await gate.serve(context) { merchant in
                 let balances = try await store.balances(merchantID: merchant.id)

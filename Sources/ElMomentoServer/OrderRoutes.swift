@@ -1,5 +1,6 @@
 import ElMomentoCore
 import ElMomentoHTTP
+import ElMomentoSigning
 import ElMomentoStore
 import Foundation
 
@@ -42,9 +43,9 @@ struct OrderRoutes: Sendable {
         }
         switch creation {
         case .created(let order):
-            return .json(presented(order).jsonObject(), status: 201)
+            return .json(order.jsonObject(), status: 201)
         case .replayed(let order):
-            var response = HTTPResponse.json(presented(order).jsonObject())
+            var response = HTTPResponse.json(order.jsonObject())
             response.headers.add("Idempotent-Replayed", "true")
             return response
         case .conflict:
@@ -54,16 +55,26 @@ struct OrderRoutes: Sendable {
         }
     }
 
-    /// The order `request` makes, pending, as of now.
+    /// The order `request` makes, pending, as of now. A deposit gets its payment page's
+    /// unguessable address and its expiry, and a fee of at most its amount, since a fee is
+    /// taken out of what the deposit brings.
     private func newOrder(_ request: OrderRequest, merchant: Merchant) -> Order {
         let now = Int64(clock.millisecondsSince1970())
-        let fee = merchant.settings.fee(
+        var fee = merchant.settings.fee(
             for: kind, amountMinorUnits: request.amountMinorUnits, currency: request.currency)
-        return Order(
+        if kind == .deposit { fee = min(fee, request.amountMinorUnits) }
+        var order = Order(
             id: TimeOrderedID.make(prefix: kind.idPrefix, clock: clock), orderID: request.orderID, kind: kind,
             status: .pending, amountMinorUnits: request.amountMinorUnits, currency: request.currency,
             feeMinorUnits: fee, callbackURL: request.callbackURL, paymentURL: nil, payerDetails: request.payerDetails,
             environment: store.environment, failureReason: nil, createdAtMilliseconds: now, updatedAtMilliseconds: now)
+        if kind == .deposit {
+            let token = Hex.encode(SecureRandom.bytes(count: PaymentPageRoutes.tokenByteCount))
+            order.paymentToken = token
+            order.paymentURL = publicURL.paymentPage(token: token)
+            order.expiresAtMilliseconds = now + Int64(merchant.settings.depositTimeToLiveMinutes) * 60_000
+        }
+        return order
     }
 
     private func list(_ context: RequestContext, merchant: Merchant) async throws -> HTTPResponse {
@@ -77,7 +88,7 @@ struct OrderRoutes: Sendable {
         let nextCursor = page.hasMore ? page.orders.last.map(Self.cursor(after:)) : nil
         return .json(
             .object([
-                ("data", .array(page.orders.map { presented($0).jsonObject() })),
+                ("data", .array(page.orders.map { $0.jsonObject() })),
                 ("has_more", .bool(page.hasMore)),
                 ("next_cursor", .optional(nextCursor)),
             ]))
@@ -93,14 +104,7 @@ struct OrderRoutes: Sendable {
                 status: 404, code: "order_not_found",
                 message: "This merchant has no \(kind.rawValue) order with this orderID.")
         }
-        return .json(presented(order).jsonObject())
-    }
-
-    /// The order as the merchant sees it: deposits carry the hosted page's address.
-    private func presented(_ order: Order) -> Order {
-        var order = order
-        if order.kind == .deposit { order.paymentURL = publicURL.paymentPage(orderID: order.id) }
-        return order
+        return .json(order.jsonObject())
     }
 
     private static func cursor(after order: Order) -> String {

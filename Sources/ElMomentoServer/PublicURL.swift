@@ -17,9 +17,9 @@ public final class PublicURL: Sendable {
         self.base.withLock { $0 = Self.trimmed(base) }
     }
 
-    /// The hosted payment page of the deposit `orderID` (the gateway's id).
-    public func paymentPage(orderID: String) -> String {
-        base.withLock { $0 } + "/pay/" + orderID
+    /// The hosted payment page that the deposit's unguessable `token` opens.
+    public func paymentPage(token: String) -> String {
+        base.withLock { $0 } + "/pay/" + token
     }
 
     private static func trimmed(_ base: String) -> String {

@@ -75,6 +75,194 @@ public protocol GatewayStore: Sendable {
     /// Recomputes every balance from its postings and checks every movement and every
     /// open withdrawal's reservation (`admin ledger verify`).
     func verifyLedger() async throws -> LedgerReport
+
+    /// Applies `transition` to the order with the gateway's id `id` and writes, in one
+    /// transaction, the order, its event, the ledger movement the change makes and, when the
+    /// order has a `callback_url`, its callback (SPEC 4). What `transition` throws refuses
+    /// the change; `StoreError.orderNotFound` when there is no such order.
+    func changeOrder(
+        id: String, atMilliseconds now: Int64, _ transition: @escaping @Sendable (Order) throws -> OrderChange
+    ) async throws -> OrderEvent
+
+    /// The ids of pending deposits that are due, oldest deadline first, at most `limit`.
+    func pendingDepositIDs(dueBy due: DepositDue, limit: Int) async throws -> [String]
+
+    /// The deposit whose payment page `token` opens, with its merchant.
+    func orderForPayment(token: String) async throws -> MerchantOrder?
+
+    /// The order with the gateway's id `id`, its merchant and its changes (`admin order show`).
+    func orderHistory(id: String) async throws -> OrderHistory?
+
+    /// Orders of every kind, newest first, for an operator (`admin order list`).
+    func operatorOrders(merchantSlug: String?, status: OrderStatus?, limit: Int) async throws -> [MerchantOrder]
+
+    /// The merchant's events after the one named `webhookID` (from the first when `nil`),
+    /// oldest first; `StoreError.eventNotFound` when the merchant has no such event.
+    func events(merchantID: Int64, after webhookID: String?, limit: Int) async throws -> EventPage
+
+    /// Takes up to `limit` callbacks due at `now` and holds them for `leaseMilliseconds` (an
+    /// attempt's timeout and more): if their attempt is never recorded, as after a crash, they
+    /// fall due again then. Per order, only the oldest open callback is ever due.
+    func claimDueCallbacks(atMilliseconds now: Int64, leaseMilliseconds: Int64, limit: Int) async throws
+        -> [DueCallback]
+
+    /// Records an attempt to send the callback of event `eventID`, and what follows it.
+    func recordCallbackAttempt(eventID: Int64, _ attempt: CallbackAttempt, outcome: CallbackOutcome) async throws
+
+    /// Callbacks, newest first; only those that gave up when `failedOnly`.
+    func callbacks(failedOnly: Bool, limit: Int) async throws -> [CallbackRecord]
+
+    /// Makes the callback of event `webhookID` due now with a fresh retry schedule
+    /// (`admin callbacks retry`); `StoreError.callbackNotFound` when it has none.
+    func retryCallback(webhookID: String, atMilliseconds now: Int64) async throws
+}
+
+/// Which pending deposits a background service wants.
+public enum DepositDue: Sendable, Equatable {
+    /// Those whose time to live ends by then: the expiry sweeper's.
+    case expiringBy(milliseconds: Int64)
+    /// Those created by then: the sandbox's automatic settlement.
+    case createdBy(milliseconds: Int64)
+}
+
+/// An order and the slug of its merchant.
+public struct MerchantOrder: Sendable, Equatable {
+    /// The order.
+    public let order: Order
+    /// Its merchant's slug.
+    public let merchantSlug: String
+
+    /// An order of `merchantSlug`.
+    public init(order: Order, merchantSlug: String) {
+        self.order = order
+        self.merchantSlug = merchantSlug
+    }
+
+    /// The order object of SPEC 3.3 plus `"merchant"`, as `admin … --json` prints it.
+    public func jsonObject() -> JSONValue {
+        guard case .object(let members) = order.jsonObject() else { preconditionFailure("an order is an object") }
+        return .object(members + [("merchant", .string(merchantSlug))])
+    }
+}
+
+/// An order with its audit trail.
+public struct OrderHistory: Sendable, Equatable {
+    /// One status change.
+    public struct Entry: Sendable, Equatable {
+        /// The event's id (`evt_…`).
+        public let webhookID: String
+        /// 1, 2, … per order.
+        public let sequence: Int
+        /// The status it left.
+        public let previousStatus: OrderStatus
+        /// The status it reached.
+        public let status: OrderStatus
+        /// Who made it.
+        public let actor: OrderActor
+        /// Why, when someone said.
+        public let reason: String?
+        /// When, in milliseconds since 1970.
+        public let atMilliseconds: Int64
+    }
+
+    /// The order and its merchant.
+    public let order: MerchantOrder
+    /// Its changes, oldest first.
+    public let changes: [Entry]
+}
+
+/// A page of a merchant's events: each the exact body its callback carries.
+public struct EventPage: Sendable, Equatable {
+    /// The callback bodies, oldest first.
+    public let payloads: [[UInt8]]
+    /// The `webhook_id` of the last one: the cursor of the next page.
+    public let lastWebhookID: String?
+    /// Whether more events follow.
+    public let hasMore: Bool
+}
+
+/// A callback taken for an attempt.
+public struct DueCallback: Sendable, Equatable {
+    /// The event's row: what the attempt is recorded against.
+    public let eventID: Int64
+    /// `Webhook-Id`.
+    public let webhookID: String
+    /// Whose secret signs it.
+    public let merchantSlug: String
+    /// Where it goes.
+    public let url: String
+    /// The body, byte for byte the same on every attempt.
+    public let body: [UInt8]
+    /// Attempts made before this one.
+    public let attemptCount: Int
+    /// When its first attempt was made (now, for a first attempt): the retry horizon's start.
+    public let firstAttemptAtMilliseconds: Int64
+}
+
+/// One attempt to deliver a callback (SPEC 6: time, status code, latency, error).
+public struct CallbackAttempt: Sendable, Equatable {
+    /// When it was made.
+    public let atMilliseconds: Int64
+    /// The receiver's status code, when it answered.
+    public let statusCode: Int?
+    /// How long it took.
+    public let latencyMilliseconds: Int64
+    /// What went wrong, for an operator.
+    public let error: String?
+
+    /// An attempt made at `atMilliseconds`.
+    public init(atMilliseconds: Int64, statusCode: Int?, latencyMilliseconds: Int64, error: String?) {
+        self.atMilliseconds = atMilliseconds
+        self.statusCode = statusCode
+        self.latencyMilliseconds = latencyMilliseconds
+        self.error = error
+    }
+}
+
+/// What follows an attempt.
+public enum CallbackOutcome: Sendable, Equatable {
+    /// Acknowledged: done.
+    case delivered
+    /// Try again then.
+    case retry(atMilliseconds: Int64)
+    /// No more attempts (72 hours passed, or `410 Gone`); an operator may resend.
+    case gaveUp
+}
+
+/// A callback as an operator sees it (`admin callbacks list`).
+public struct CallbackRecord: Sendable, Equatable {
+    /// Where a callback is.
+    public enum State: String, Sendable {
+        /// Waiting for its next attempt.
+        case pending
+        /// Acknowledged.
+        case delivered
+        /// Gave up.
+        case failed
+    }
+
+    /// `evt_…`.
+    public let webhookID: String
+    /// The gateway's order id.
+    public let orderID: String
+    /// The order's merchant.
+    public let merchantSlug: String
+    /// `deposit.completed`, ….
+    public let eventName: String
+    /// Where it goes.
+    public let url: String
+    /// Where it is.
+    public let state: State
+    /// Attempts made.
+    public let attemptCount: Int
+    /// When the next attempt is due, while pending.
+    public let nextAttemptAtMilliseconds: Int64
+    /// When it last changed.
+    public let updatedAtMilliseconds: Int64
+    /// The last attempt's status code, if it got one.
+    public let lastStatusCode: Int?
+    /// The last attempt's error, if it had one.
+    public let lastError: String?
 }
 
 /// A merchant and its balances.

@@ -112,6 +112,63 @@ enum Migrations {
                 CREATE INDEX ledger_postings_by_movement ON ledger_postings (movement_id);
                 """
         ),
+        Migration(
+            version: 4,
+            sql: """
+                -- The order lifecycle (SPEC 4, 6). A deposit's payment page is reached by an
+                -- unguessable token, never the order id; its address is kept as it was given.
+                ALTER TABLE merchants ADD COLUMN deposit_ttl_minutes INTEGER NOT NULL DEFAULT 30;
+                ALTER TABLE orders ADD COLUMN payment_token TEXT;
+                ALTER TABLE orders ADD COLUMN payment_url TEXT;
+                ALTER TABLE orders ADD COLUMN expires_at INTEGER;
+                CREATE UNIQUE INDEX orders_by_payment_token ON orders (payment_token) WHERE payment_token IS NOT NULL;
+                CREATE INDEX orders_expiring ON orders (expires_at) WHERE status = 'pending' AND expires_at IS NOT NULL;
+                CREATE INDEX orders_for_operator ON orders (created_at DESC, id DESC);
+                -- Every status change: the audit trail, and what merchants receive. Its id is the
+                -- commit order, the events list's order; `payload` is the callback body, byte for byte.
+                CREATE TABLE order_events (
+                    id INTEGER PRIMARY KEY,
+                    webhook_id TEXT NOT NULL UNIQUE,
+                    order_id TEXT NOT NULL REFERENCES orders (id),
+                    merchant_id INTEGER NOT NULL REFERENCES merchants (id),
+                    sequence INTEGER NOT NULL,
+                    from_status TEXT NOT NULL,
+                    to_status TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    reason TEXT,
+                    created_at INTEGER NOT NULL,
+                    payload TEXT NOT NULL,
+                    UNIQUE (order_id, sequence)
+                ) STRICT;
+                CREATE INDEX order_events_by_merchant ON order_events (merchant_id, id);
+                -- The callback outbox: one row per event of an order with a callback_url, written
+                -- in the change's transaction. A claimed row's next_attempt_at is pushed past the
+                -- attempt's timeout, so a crash mid-attempt sends it again after that (at least once).
+                CREATE TABLE callback_deliveries (
+                    event_id INTEGER PRIMARY KEY REFERENCES order_events (id),
+                    order_id TEXT NOT NULL REFERENCES orders (id),
+                    url TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    next_attempt_at INTEGER NOT NULL,
+                    first_attempt_at INTEGER,
+                    updated_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX callback_deliveries_due ON callback_deliveries (next_attempt_at) WHERE state = 'pending';
+                CREATE INDEX callback_deliveries_open_by_order ON callback_deliveries (order_id, event_id)
+                    WHERE state = 'pending';
+                CREATE INDEX callback_deliveries_failed ON callback_deliveries (event_id) WHERE state = 'failed';
+                CREATE TABLE callback_attempts (
+                    id INTEGER PRIMARY KEY,
+                    event_id INTEGER NOT NULL REFERENCES callback_deliveries (event_id),
+                    attempted_at INTEGER NOT NULL,
+                    status_code INTEGER,
+                    latency_ms INTEGER NOT NULL,
+                    error TEXT
+                ) STRICT;
+                CREATE INDEX callback_attempts_by_event ON callback_attempts (event_id);
+                """
+        ),
     ]
 
     /// The newest version this build knows.

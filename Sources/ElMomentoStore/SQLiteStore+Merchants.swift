@@ -3,7 +3,7 @@ import ElMomentoCore
 extension SQLiteStore {
     private static let merchantColumns = """
         id, slug, enabled, rate_limit_per_hour, currencies, max_amount, deposit_fee_bps, deposit_fee_fixed,
-        withdrawal_fee_bps, withdrawal_fee_fixed, require_signature_v2, created_at, updated_at
+        withdrawal_fee_bps, withdrawal_fee_fixed, require_signature_v2, created_at, updated_at, deposit_ttl_minutes
         """
 
     public func createMerchant(
@@ -16,7 +16,7 @@ extension SQLiteStore {
                 createdAtMilliseconds: now, updatedAtMilliseconds: now)
             let rows = try connection.query(
                 """
-                INSERT INTO merchants (\(Self.merchantColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO merchants (\(Self.merchantColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 RETURNING id
                 """,
                 Array(Self.values(of: merchant).dropFirst())
@@ -41,10 +41,10 @@ extension SQLiteStore {
                 """
                 UPDATE merchants SET enabled = ?, rate_limit_per_hour = ?, currencies = ?, max_amount = ?,
                     deposit_fee_bps = ?, deposit_fee_fixed = ?, withdrawal_fee_bps = ?, withdrawal_fee_fixed = ?,
-                    require_signature_v2 = ?, updated_at = ?
+                    require_signature_v2 = ?, updated_at = ?, deposit_ttl_minutes = ?
                 WHERE id = ?
                 """,
-                Array(values[2...10]) + [values[12], values[0]]
+                Array(values[2...10]) + [values[12], values[13], values[0]]
             )
             return merchant
         }
@@ -117,6 +117,7 @@ extension SQLiteStore {
             .text(settings.depositFee.fixedMajor), .integer(Int64(settings.withdrawalFee.basisPoints)),
             .text(settings.withdrawalFee.fixedMajor), .integer(settings.requiresSignatureVersion2 ? 1 : 0),
             .integer(merchant.createdAtMilliseconds), .integer(merchant.updatedAtMilliseconds),
+            .integer(Int64(settings.depositTimeToLiveMinutes)),
         ]
     }
 
@@ -128,6 +129,7 @@ extension SQLiteStore {
         settings.depositFee = FeeRule(basisPoints: Int(row[6].integer ?? 0), fixedMajor: row[7].text ?? "0")
         settings.withdrawalFee = FeeRule(basisPoints: Int(row[8].integer ?? 0), fixedMajor: row[9].text ?? "0")
         settings.requiresSignatureVersion2 = row[10].integer == 1
+        settings.depositTimeToLiveMinutes = Int(row[13].integer ?? 0)
         return Merchant(
             id: row[0].integer ?? 0, slug: row[1].text ?? "", isEnabled: row[2].integer == 1, settings: settings,
             createdAtMilliseconds: row[11].integer ?? 0, updatedAtMilliseconds: row[12].integer ?? 0)

@@ -1,10 +1,15 @@
 import ElMomentoCore
 
 extension SQLiteStore {
-    private static let orderColumns = """
+    static let orderColumns = """
         id, kind, order_id, status, amount, currency, fee, callback_url, payer_details, failure_reason,
-        created_at, updated_at
+        created_at, updated_at, payment_token, payment_url, expires_at
         """
+
+    /// `orderColumns`, each named through `table` for a query that joins.
+    static func orderColumns(_ table: String) -> String {
+        orderColumns.split(whereSeparator: { ", \n".contains($0) }).map { "\(table).\($0)" }.joined(separator: ", ")
+    }
 
     public func createOrder(
         _ order: Order, merchantID: Int64, fingerprint: String, admit: @escaping @Sendable () throws -> Void
@@ -19,14 +24,14 @@ extension SQLiteStore {
                 [.integer(merchantID), .text(order.kind.rawValue), .text(order.orderID)]
             )
             if let row = existing.first {
-                guard row[12].text == fingerprint else { return .conflict }
+                guard row[15].text == fingerprint else { return .conflict }
                 return .replayed(try Self.order(row, environment: environment))
             }
             try admit()
             try connection.query(
                 """
                 INSERT INTO orders (\(Self.orderColumns), merchant_id, fingerprint)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 Self.values(of: order) + [.integer(merchantID), .text(fingerprint)]
             )
@@ -106,20 +111,25 @@ extension SQLiteStore {
             order.payerDetails.map { .text(String(decoding: $0.encoded(), as: UTF8.self)) } ?? .null,
             order.failureReason.map(SQLiteValue.text) ?? .null,
             .integer(order.createdAtMilliseconds), .integer(order.updatedAtMilliseconds),
+            order.paymentToken.map(SQLiteValue.text) ?? .null, order.paymentURL.map(SQLiteValue.text) ?? .null,
+            order.expiresAtMilliseconds.map(SQLiteValue.integer) ?? .null,
         ]
     }
 
-    private static func order(_ row: [SQLiteValue], environment: GatewayEnvironment) throws -> Order {
+    static func order(_ row: [SQLiteValue], environment: GatewayEnvironment) throws -> Order {
         guard let kind = row[1].text.flatMap(OrderKind.init(rawValue:)),
             let status = row[3].text.flatMap(OrderStatus.init(rawValue:)),
             let currency = row[5].text.flatMap(Currency.init(code:))
         else { throw StoreError.corruptRow(table: "orders", id: row[0].text ?? "?") }
-        return Order(
+        var order = Order(
             id: row[0].text ?? "", orderID: row[2].text ?? "", kind: kind, status: status,
             amountMinorUnits: row[4].integer ?? 0, currency: currency, feeMinorUnits: row[6].integer ?? 0,
-            callbackURL: row[7].text, paymentURL: nil,
+            callbackURL: row[7].text, paymentURL: row[13].text,
             payerDetails: try row[8].text.map { try JSONValue.parse(Array($0.utf8)) },
             environment: environment, failureReason: row[9].text,
             createdAtMilliseconds: row[10].integer ?? 0, updatedAtMilliseconds: row[11].integer ?? 0)
+        order.paymentToken = row[12].text
+        order.expiresAtMilliseconds = row[14].integer
+        return order
     }
 }

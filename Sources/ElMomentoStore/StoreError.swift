@@ -17,6 +17,15 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// An operator's movement named a reference the merchant's movements already hold: a
     /// retry when `bySameMovement` (the same kind, currency and amount), a mistake otherwise.
     case movementReferenceUsed(String, bySameMovement: Bool)
+    /// An operator's command named an order id that does not exist.
+    case orderNotFound(String)
+    /// An events cursor that names no event of the merchant.
+    case eventNotFound(String)
+    /// A callback id (`evt_…`) that has no callback to send.
+    case callbackNotFound(String)
+    /// The order's status changed between reading it and writing the change (another
+    /// instance's transaction); the change is refused, never applied twice.
+    case orderChangedMeanwhile(String)
     /// A row holds a value this build cannot read: a bug or a damaged file, never input.
     case corruptRow(table: String, id: String)
 
@@ -38,6 +47,14 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             bySameMovement
                 ? "the movement with reference \"\(reference)\" is recorded already"
                 : "the reference \"\(reference)\" is already used by a different movement"
+        case .orderNotFound(let id):
+            "no order has the id \"\(id)\""
+        case .eventNotFound(let id):
+            "no event has the id \"\(id)\""
+        case .callbackNotFound(let id):
+            "no callback has the id \"\(id)\""
+        case .orderChangedMeanwhile(let id):
+            "the order \(id) changed meanwhile; look at it again"
         case .corruptRow(let table, let id):
             "the row \(id) of \(table) cannot be read"
         }

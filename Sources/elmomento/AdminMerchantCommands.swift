@@ -18,6 +18,8 @@ enum AdminMerchantCommands {
         OptionSpec(name: "withdrawal-fee-bps", valueName: "N", help: "Withdrawal fee in basis points."),
         OptionSpec(name: "withdrawal-fee-fixed", valueName: "A", help: "Fixed withdrawal fee in major units."),
         OptionSpec(
+            name: "deposit-ttl-minutes", valueName: "N", help: "Minutes a deposit waits for its payer (default 30)."),
+        OptionSpec(
             name: "require-signature-v2", valueName: nil,
             help: "Accept only Signature-Version: 2 (method, path and query signed too)."),
     ]
@@ -213,7 +215,8 @@ func mapStoreErrors<Value>(_ work: () throws -> Value) throws -> Value {
         return try work()
     } catch let error as StoreError {
         switch error {
-        case .merchantExists, .merchantNotFound, .movementReferenceUsed(_, bySameMovement: false):
+        case .merchantExists, .merchantNotFound, .movementReferenceUsed(_, bySameMovement: false), .orderNotFound,
+            .callbackNotFound:
             throw UsageError(message: error.description, suggestsHelp: false)
         default: throw error
         }

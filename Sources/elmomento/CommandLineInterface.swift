@@ -10,13 +10,15 @@ struct Command: Sendable {
 enum CommandLineInterface {
     static let commands: [Command] =
         [ServeCommand.command, AdminInfoCommand.command] + AdminMerchantCommands.commands
-        + AdminLedgerCommands.commands
+        + AdminLedgerCommands.commands + AdminOrderCommands.commands + AdminCallbackCommands.commands
 
     /// The command groups, described in the help of `elmomento` and of the group itself.
     static let groups: [(words: [String], summary: String)] = [
         (["admin"], "Operator commands on the gateway's database."),
         (["admin", "merchant"], "Provision merchants: create, change, disable and rotate their secrets."),
         (["admin", "ledger"], "Check the double-entry ledger."),
+        (["admin", "order"], "Look at orders and move them through their lifecycle."),
+        (["admin", "callbacks"], "Look at callbacks to merchants and send failed ones again."),
     ]
 
     /// Runs the command `arguments` name and returns the exit status.

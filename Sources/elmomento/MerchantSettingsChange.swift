@@ -11,6 +11,7 @@ struct MerchantSettingsChange: Sendable {
     private var withdrawalFeeBasisPoints: Int?
     private var withdrawalFeeFixedMajor: String?
     private var requiresSignatureVersion2: Bool?
+    private var depositTimeToLiveMinutes: Int?
 
     /// The largest fixed fee or order maximum accepted, in major units.
     static let majorAmountDigitsMax = 12
@@ -28,6 +29,7 @@ struct MerchantSettingsChange: Sendable {
         withdrawalFeeBasisPoints = try arguments.integer("withdrawal-fee-bps", in: 0...10_000) ?? bothBasisPoints
         withdrawalFeeFixedMajor =
             try Self.majorAmount(arguments, "withdrawal-fee-fixed", atLeastOne: false) ?? bothFixed
+        depositTimeToLiveMinutes = try arguments.integer("deposit-ttl-minutes", in: 1...525_600)
         switch (arguments.has("require-signature-v2"), arguments.has("allow-signature-v1")) {
         case (true, true):
             throw UsageError(message: "--require-signature-v2 and --allow-signature-v1 contradict each other")
@@ -48,6 +50,7 @@ struct MerchantSettingsChange: Sendable {
         settings.withdrawalFee.basisPoints = withdrawalFeeBasisPoints ?? settings.withdrawalFee.basisPoints
         settings.withdrawalFee.fixedMajor = withdrawalFeeFixedMajor ?? settings.withdrawalFee.fixedMajor
         settings.requiresSignatureVersion2 = requiresSignatureVersion2 ?? settings.requiresSignatureVersion2
+        settings.depositTimeToLiveMinutes = depositTimeToLiveMinutes ?? settings.depositTimeToLiveMinutes
         return settings
     }
 

@@ -46,6 +46,26 @@ struct UnreachableStore: GatewayStore {
         _ movement: @escaping @Sendable (Merchant) throws -> LedgerMovement
     ) async throws -> BalanceSheet { throw Unreachable() }
     func verifyLedger() async throws -> LedgerReport { throw Unreachable() }
+    func changeOrder(
+        id: String, atMilliseconds now: Int64, _ transition: @escaping @Sendable (Order) throws -> OrderChange
+    ) async throws -> OrderEvent { throw Unreachable() }
+    func pendingDepositIDs(dueBy due: DepositDue, limit: Int) async throws -> [String] { throw Unreachable() }
+    func orderForPayment(token: String) async throws -> MerchantOrder? { throw Unreachable() }
+    func orderHistory(id: String) async throws -> OrderHistory? { throw Unreachable() }
+    func operatorOrders(merchantSlug: String?, status: OrderStatus?, limit: Int) async throws -> [MerchantOrder] {
+        throw Unreachable()
+    }
+    func events(merchantID: Int64, after webhookID: String?, limit: Int) async throws -> EventPage {
+        throw Unreachable()
+    }
+    func claimDueCallbacks(atMilliseconds now: Int64, leaseMilliseconds: Int64, limit: Int) async throws
+        -> [DueCallback]
+    { throw Unreachable() }
+    func recordCallbackAttempt(eventID: Int64, _ attempt: CallbackAttempt, outcome: CallbackOutcome) async throws {
+        throw Unreachable()
+    }
+    func callbacks(failedOnly: Bool, limit: Int) async throws -> [CallbackRecord] { throw Unreachable() }
+    func retryCallback(webhookID: String, atMilliseconds now: Int64) async throws { throw Unreachable() }
 }
 
 /// Log lines kept for the test to read.

@@ -1,0 +1,116 @@
+import ElMomentoCore
+
+extension SQLiteStore {
+    public func claimDueCallbacks(
+        atMilliseconds now: Int64, leaseMilliseconds: Int64, limit: Int
+    ) async throws -> [DueCallback] {
+        try await writer.write { connection in
+            // Per order, only the oldest open callback is due: a later one waits until the
+            // earlier is acknowledged or has given up (SPEC 6).
+            let rows = try connection.query(
+                """
+                SELECT d.event_id, e.webhook_id, m.slug, d.url, e.payload, d.attempts, d.first_attempt_at
+                FROM callback_deliveries d
+                JOIN order_events e ON e.id = d.event_id
+                JOIN merchants m ON m.id = e.merchant_id
+                WHERE d.state = 'pending' AND d.next_attempt_at <= ?
+                AND NOT EXISTS (
+                    SELECT 1 FROM callback_deliveries earlier
+                    WHERE earlier.order_id = d.order_id AND earlier.state = 'pending' AND earlier.event_id < d.event_id)
+                ORDER BY d.next_attempt_at LIMIT ?
+                """,
+                [.integer(now), .integer(Int64(limit))])
+            let due = rows.map { row in
+                DueCallback(
+                    eventID: row[0].integer ?? 0, webhookID: row[1].text ?? "", merchantSlug: row[2].text ?? "",
+                    url: row[3].text ?? "", body: Array((row[4].text ?? "").utf8),
+                    attemptCount: Int(row[5].integer ?? 0), firstAttemptAtMilliseconds: row[6].integer ?? now)
+            }
+            for callback in due {
+                try connection.query(
+                    """
+                    UPDATE callback_deliveries SET next_attempt_at = ?, first_attempt_at = coalesce(first_attempt_at, ?)
+                    WHERE event_id = ?
+                    """,
+                    [.integer(now + leaseMilliseconds), .integer(now), .integer(callback.eventID)])
+            }
+            return due
+        }
+    }
+
+    public func recordCallbackAttempt(
+        eventID: Int64, _ attempt: CallbackAttempt, outcome: CallbackOutcome
+    ) async throws {
+        try await writer.write { connection in
+            try connection.query(
+                """
+                INSERT INTO callback_attempts (event_id, attempted_at, status_code, latency_ms, error)
+                VALUES (?, ?, ?, ?, ?)
+                """,
+                [
+                    .integer(eventID), .integer(attempt.atMilliseconds),
+                    attempt.statusCode.map { .integer(Int64($0)) } ?? .null, .integer(attempt.latencyMilliseconds),
+                    attempt.error.map(SQLiteValue.text) ?? .null,
+                ])
+            let (state, next): (String, Int64) =
+                switch outcome {
+                case .delivered: ("delivered", attempt.atMilliseconds)
+                case .retry(let atMilliseconds): ("pending", atMilliseconds)
+                case .gaveUp: ("failed", attempt.atMilliseconds)
+                }
+            try connection.query(
+                """
+                UPDATE callback_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
+                WHERE event_id = ?
+                """,
+                [.text(state), .integer(next), .integer(attempt.atMilliseconds), .integer(eventID)])
+        }
+    }
+
+    public func callbacks(failedOnly: Bool, limit: Int) async throws -> [CallbackRecord] {
+        try await readers.read { connection in
+            try connection.query(
+                """
+                SELECT e.webhook_id, e.order_id, m.slug, o.kind || '.' || e.to_status, d.url, d.state, d.attempts, d.next_attempt_at,
+                    d.updated_at, a.status_code, a.error
+                FROM callback_deliveries d
+                JOIN order_events e ON e.id = d.event_id
+                JOIN merchants m ON m.id = e.merchant_id
+                JOIN orders o ON o.id = e.order_id
+                LEFT JOIN callback_attempts a ON a.id = (
+                    SELECT max(id) FROM callback_attempts WHERE event_id = d.event_id)
+                \(failedOnly ? "WHERE d.state = 'failed'" : "")
+                ORDER BY d.event_id DESC LIMIT ?
+                """,
+                [.integer(Int64(limit))]
+            ).map(CallbackRecord.init)
+        }
+    }
+
+    public func retryCallback(webhookID: String, atMilliseconds now: Int64) async throws {
+        try await writer.write { connection in
+            let updated = try connection.query(
+                """
+                UPDATE callback_deliveries SET state = 'pending', next_attempt_at = ?, first_attempt_at = NULL,
+                    updated_at = ?
+                WHERE event_id = (SELECT id FROM order_events WHERE webhook_id = ?) RETURNING event_id
+                """,
+                [.integer(now), .integer(now), .text(webhookID)])
+            guard !updated.isEmpty else { throw StoreError.callbackNotFound(webhookID) }
+        }
+    }
+}
+
+extension CallbackRecord {
+    fileprivate init(_ row: [SQLiteValue]) throws {
+        guard let state = row[5].text.flatMap(CallbackRecord.State.init(rawValue:)) else {
+            throw StoreError.corruptRow(table: "callback_deliveries", id: row[0].text ?? "?")
+        }
+        self.init(
+            webhookID: row[0].text ?? "", orderID: row[1].text ?? "", merchantSlug: row[2].text ?? "",
+            eventName: row[3].text ?? "", url: row[4].text ?? "", state: state,
+            attemptCount: Int(row[6].integer ?? 0), nextAttemptAtMilliseconds: row[7].integer ?? 0,
+            updatedAtMilliseconds: row[8].integer ?? 0, lastStatusCode: row[9].integer.map(Int.init),
+            lastError: row[10].text)
+    }
+}
