@@ -1,28 +1,14 @@
-import ElMomentoCore
-
-/// A long-lived part of the server (the callback dispatcher, the deposit sweeper): a pass
-/// repeated every `intervalMilliseconds` until stopped. A pass that fails is logged and
-/// the next one tries again, since a database that is briefly unavailable must not end it.
+/// A long-lived part of the server (the callback dispatcher, the deposit sweeper), started
+/// with the server and stopped with it, in reverse order, on SIGTERM.
 public final class BackgroundService: Sendable {
     private let task: Task<Void, Never>
 
-    /// Starts running `pass` every `intervalMilliseconds`.
-    public init(
-        name: String, intervalMilliseconds: Int, logger: Logger, _ pass: @escaping @Sendable () async throws -> Void
-    ) {
-        task = Task {
-            while !Task.isCancelled {
-                do {
-                    try await pass()
-                } catch {
-                    logger.log("error", "\(name) pass failed", [("error", .string(String(describing: error)))])
-                }
-                try? await Task.sleep(for: .milliseconds(intervalMilliseconds))
-            }
-        }
+    /// Starts `body`, which runs until its task is cancelled.
+    public init(_ body: @escaping @Sendable () async -> Void) {
+        task = Task { await body() }
     }
 
-    /// Stops after the pass in progress, if any.
+    /// Cancels the service and waits for it to finish what it has in hand.
     public func stop() async {
         task.cancel()
         await task.value

@@ -23,6 +23,19 @@ public struct DepositSweeper: Sendable {
         self.autoSettleSeconds = autoSettleSeconds
     }
 
+    /// Sweeps every `intervalMilliseconds` until the calling task is cancelled. A pass that
+    /// fails (the database briefly unavailable) is logged, and the next one tries again.
+    public func run(intervalMilliseconds: Int, logger: Logger) async {
+        while !Task.isCancelled {
+            do {
+                try await sweep()
+            } catch {
+                logger.log("error", "deposit sweep failed", [("error", .string(String(describing: error)))])
+            }
+            try? await Task.sleep(for: .milliseconds(intervalMilliseconds))
+        }
+    }
+
     /// One pass; returns how many deposits it changed.
     @discardableResult
     public func sweep() async throws -> Int {

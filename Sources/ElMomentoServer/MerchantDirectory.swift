@@ -8,6 +8,8 @@ struct AuthenticatingMerchant: Sendable {
     let merchant: Merchant
     /// One per secret valid now, the current one first.
     let signers: [RequestSignature]
+    /// The Standard Webhooks signers of the same secrets, for callbacks.
+    let webhookSigners: [StandardWebhookSignature]
 }
 
 /// The merchants the server has looked up, each kept for at most `freshnessMilliseconds`,
@@ -51,14 +53,16 @@ final class MerchantDirectory: Sendable {
             return nil
         }
         // Decrypting and keying HMAC cost more than the lookup: reuse them while the secrets are unchanged.
-        let signers =
-            cached?.sealedSecrets == credentials.sealedSecrets
-            ? cached?.merchant.signers ?? []
-            : try credentials.sealedSecrets.map { sealed in
-                RequestSignature(secret: try vault.open(sealed, context: slug))
-            }
+        var signers = cached?.merchant.signers ?? []
+        var webhookSigners = cached?.merchant.webhookSigners ?? []
+        if cached?.sealedSecrets != credentials.sealedSecrets {
+            let secrets = try credentials.sealedSecrets.map { try vault.open($0, context: slug) }
+            signers = secrets.map(RequestSignature.init(secret:))
+            webhookSigners = secrets.map(StandardWebhookSignature.init(secret:))
+        }
         let entry = Entry(
-            merchant: AuthenticatingMerchant(merchant: credentials.merchant, signers: signers),
+            merchant: AuthenticatingMerchant(
+                merchant: credentials.merchant, signers: signers, webhookSigners: webhookSigners),
             sealedSecrets: credentials.sealedSecrets, loadedAtMilliseconds: now)
         entries.withLock { $0[slug] = entry }
         return entry.merchant

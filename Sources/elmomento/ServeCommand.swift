@@ -34,6 +34,19 @@ enum ServeCommand {
         OptionSpec(
             name: "auth-failures-per-minute", valueName: "N",
             help: "Requests answered 401 from one client address in any minute; then 429 (default 60)."),
+        OptionSpec(
+            name: "callback-timeout-seconds", valueName: "S",
+            help: "A callback receiver must answer within this long (default 10)."),
+        OptionSpec(
+            name: "callback-backoff-base-seconds", valueName: "S",
+            help: "Scale of the callback retry schedule: 10 waits 10 s, 30 s, 2 min, … for 72 h (default 10)."),
+        OptionSpec(name: "callbacks-in-flight-max", valueName: "N", help: "Callback attempts at once (default 64)."),
+        OptionSpec(
+            name: "callback-poll-interval-ms", valueName: "MS",
+            help: "How often due callbacks are looked for when none is in flight (default 500)."),
+        OptionSpec(
+            name: "deposit-sweep-interval-ms", valueName: "MS",
+            help: "How often pending deposits are checked for expiry and auto-settlement (default 1000)."),
     ]
 
     static let command = Command(
@@ -54,6 +67,9 @@ enum ServeCommand {
                 OptionSpec(
                     name: "demo", valueName: nil,
                     help: "Sandbox only: create the merchant 1xbet if missing and print its secret."),
+                OptionSpec(
+                    name: "sandbox-auto-settle", valueName: "SECONDS",
+                    help: "Sandbox only: complete pending deposits this long after creation (default off)."),
                 StoreOptions.keyFileSpec,
             ] + StoreOptions.specs + limitOptions
         ),
@@ -103,6 +119,19 @@ enum ServeCommand {
         return rateLimits
     }
 
+    /// The callback dispatcher's limits and timings.
+    static func callbackConfiguration(from arguments: ParsedArguments) throws(UsageError)
+        -> CallbackDispatcher.Configuration
+    {
+        var callbacks = CallbackDispatcher.Configuration()
+        callbacks.timeoutSeconds = try arguments.integer("callback-timeout-seconds", in: 1...300) ?? callbacks.timeoutSeconds
+        callbacks.backoffBaseSeconds = try arguments.seconds("callback-backoff-base-seconds") ?? callbacks.backoffBaseSeconds
+        callbacks.inFlightMax = try arguments.integer("callbacks-in-flight-max", in: 1...10_000) ?? callbacks.inFlightMax
+        callbacks.pollIntervalMilliseconds =
+            try arguments.integer("callback-poll-interval-ms", in: 10...60_000) ?? callbacks.pollIntervalMilliseconds
+        return callbacks
+    }
+
     /// The blocks in `--trusted-proxy`'s comma-separated list.
     private static func trustedProxyNetworks(_ list: String) throws(UsageError) -> [IPNetwork] {
         var networks: [IPNetwork] = []
@@ -126,6 +155,9 @@ enum ServeCommand {
         if arguments.has("demo") && environment == .production {
             throw UsageError(message: DemoMerchant.sandboxOnly)
         }
+        let callbackConfiguration = try callbackConfiguration(from: arguments)
+        let autoSettleSeconds = try arguments.integer("sandbox-auto-settle", in: 1...86_400)
+        let sweepIntervalMilliseconds = try arguments.integer("deposit-sweep-interval-ms", in: 10...60_000) ?? 1000
         // Blocked before any thread starts, so every thread inherits the mask and the
         // signal waits for `sigwait` below instead of killing the process mid-request.
         var signals = terminationSignals()
@@ -139,6 +171,9 @@ enum ServeCommand {
         let vault = try StoreOptions.vault(arguments, store: store)
         if arguments.has("demo") {
             try DemoMerchant.ensure(in: store, vault: vault)
+        }
+        if autoSettleSeconds != nil && store.environment != .sandbox {
+            throw UsageError(message: "--sandbox-auto-settle is for sandbox only: production deposits settle for real")
         }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let publicURL = PublicURL(givenPublicURL ?? "http://\(host):\(configuration.port)")
@@ -156,12 +191,37 @@ enum ServeCommand {
                 ("environment", .string(store.environment.rawValue)), ("database", .string(store.path)),
             ]
         )
+        let services = startServices(
+            store: store, vault: vault, callbacks: callbackConfiguration, autoSettleSeconds: autoSettleSeconds,
+            sweepIntervalMilliseconds: sweepIntervalMilliseconds, logger: logger)
         var received: Int32 = 0
         sigwait(&signals, &received)
         logger.log("info", "stopping", [("signal", .integer(received))])
         server.shutdown()
+        // After the server: what its last requests committed is still sent, or left in the outbox.
+        try waitFor { for service in services.reversed() { await service.stop() } }
         logger.log("info", "stopped")
         return 0
+    }
+
+    /// The callback dispatcher and the deposit sweeper, in the order they start.
+    private static func startServices(
+        store: SQLiteStore, vault: SecretVault, callbacks: CallbackDispatcher.Configuration, autoSettleSeconds: Int?,
+        sweepIntervalMilliseconds: Int, logger: Logger
+    ) -> [BackgroundService] {
+        var transportConfiguration = CallbackTransportConfiguration()
+        transportConfiguration.timeoutSeconds = callbacks.timeoutSeconds
+        transportConfiguration.inFlightMax = callbacks.inFlightMax
+        // Sandbox callbacks may go to loopback, for testing; production ones to public addresses only (SPEC 7).
+        transportConfiguration.allowsPrivateAddresses = store.environment == .sandbox
+        let dispatcher = CallbackDispatcher(
+            store: store, vault: vault, transport: CallbackTransport(configuration: transportConfiguration),
+            clock: SystemClock(), configuration: callbacks, logger: logger)
+        let sweeper = DepositSweeper(store: store, clock: SystemClock(), autoSettleSeconds: autoSettleSeconds)
+        return [
+            BackgroundService { await dispatcher.run() },
+            BackgroundService { await sweeper.run(intervalMilliseconds: sweepIntervalMilliseconds, logger: logger) },
+        ]
     }
 
     /// The `--public-url` given: an absolute `http` or `https` URL.
