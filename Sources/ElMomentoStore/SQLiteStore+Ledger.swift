@@ -41,7 +41,8 @@ extension SQLiteStore {
             return LedgerReport(
                 accountCount: Int(counts[0].integer ?? 0), movementCount: Int(counts[1].integer ?? 0),
                 differences: try Self.accountDifferences(on: connection) + Self.movementDifferences(on: connection)
-                    + Self.reservationDifferences(on: connection) + Self.openWithdrawalDifferences(on: connection))
+                    + Self.reservationDifferences(on: connection) + Self.openWithdrawalDifferences(on: connection)
+                    + Self.settlementDifferences(on: connection))
         }
     }
 
@@ -170,6 +171,37 @@ extension SQLiteStore {
         return rows.map { row in
             "withdrawal \(row[0].text ?? "?"): holds \(row[1].integer ?? 0) but \(row[2].integer ?? 0) reservations "
                 + "set aside \(row[3].integer ?? 0)"
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// Orders whose settlements do not match their status: a completed deposit or withdrawal
+    /// has exactly one settlement of its kind, a failed or rejected withdrawal one release,
+    /// and any other order none.
+    private static func settlementDifferences(on connection: SQLiteConnection) throws -> [String] {
+        let rows = try connection.query(
+            """
+            WITH expected AS (
+                SELECT id, status,
+                    CASE
+                        WHEN kind = 'deposit' AND status = 'completed' THEN 'deposit_completed'
+                        WHEN kind = 'withdrawal' AND status = 'completed' THEN 'withdrawal_completed'
+                        WHEN kind = 'withdrawal' AND status IN ('failed', 'rejected') THEN 'withdrawal_released'
+                    END AS settlement
+                FROM orders
+            )
+            SELECT o.id, o.status, count(m.id), o.settlement
+            FROM expected o
+            LEFT JOIN ledger_movements m ON m.order_id = o.id AND m.kind != 'withdrawal_reserved'
+            GROUP BY o.id
+            HAVING count(m.id) != (o.settlement IS NOT NULL)
+                OR count(CASE WHEN m.kind = o.settlement THEN 1 END) != count(m.id)
+            ORDER BY o.id
+            """)
+        return rows.map { row in
+            "\(row[0].text ?? "?") is \(row[1].text ?? "?") but has \(row[2].integer ?? 0) settlements"
+                + (row[3].text.map { " (needs one \($0))" } ?? " (needs none)")
         }
     }
 }

@@ -171,3 +171,21 @@ import Testing
         }
     }
 }
+
+extension LifecycleStoreTests {
+    @Test func verifyFindsAnOrderWhoseSettlementDoesNotMatchItsStatus() async throws {
+        _ = try await create(.deposit, "paid")
+        _ = try await create(.deposit, "unpaid")
+        try await change("dep_paid", .complete)
+        #expect(try await store.verifyLedger().differences.isEmpty)
+        try await store.writer.write { connection in
+            try connection.query("UPDATE orders SET status = 'completed' WHERE id = 'dep_unpaid'")
+            try connection.query("UPDATE orders SET status = 'pending' WHERE id = 'dep_paid'")
+        }
+        #expect(
+            try await store.verifyLedger().differences == [
+                "dep_paid is pending but has 1 settlements (needs none)",
+                "dep_unpaid is completed but has 0 settlements (needs one deposit_completed)",
+            ])
+    }
+}
