@@ -14,15 +14,6 @@ import Testing
     }
 
     /// Polls `condition` until it holds, for at most `seconds`; whether it did.
-    private func eventually(within seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
-
     @Test func merchantChangesMadeWhileTheServerRunsTakeEffectWithinASecond() async throws {
         try await withGateway(databasePath: database) { gateway in try await changeMerchantsBeside(gateway) }
     }

@@ -19,3 +19,14 @@ public struct TestSupportError: Error, CustomStringConvertible {
         self.description = description
     }
 }
+
+/// Whether `condition` holds within `seconds`, asked every 50 ms: for what another process
+/// does in its own time (a server's background service, a command's commit).
+public func eventually(within seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return false
+}
