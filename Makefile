@@ -1,7 +1,7 @@
 # The project's entry points. Each installs the Debian packages it needs first.
 SWIFT ?= swift
 # What building needs: the C libraries behind the system-library targets.
-BUILD_PACKAGES := libssl-dev libsqlite3-dev libmicrohttpd-dev
+BUILD_PACKAGES := libssl-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
 # What the tests need besides: the command-line tools a merchant would sign and send with.
 TEST_PACKAGES := $(BUILD_PACKAGES) curl openssl
 # What the benchmark needs besides: a C compiler for the shared load generator.

@@ -10,13 +10,16 @@ let package = Package(
         .systemLibrary(name: "COpenSSL"),
         .systemLibrary(name: "CSQLite"),
         .systemLibrary(name: "CMicroHTTPD"),
+        .systemLibrary(name: "CCurl"),
         .target(name: "ElMomentoSigning", dependencies: ["COpenSSL"]),
         .target(name: "ElMomentoCore"),
         .target(name: "ElMomentoStore", dependencies: ["ElMomentoCore", "CSQLite"]),
         .target(name: "ElMomentoHTTP", dependencies: ["CMicroHTTPD"]),
         .target(
             name: "ElMomentoServer",
-            dependencies: ["COpenSSL", "ElMomentoCore", "ElMomentoHTTP", "ElMomentoSigning", "ElMomentoStore"]
+            dependencies: [
+                "CCurl", "COpenSSL", "ElMomentoCore", "ElMomentoHTTP", "ElMomentoSigning", "ElMomentoStore",
+            ]
         ),
         .executableTarget(name: "elmomento", dependencies: ["ElMomentoServer"]),
         .target(name: "ElMomentoTestSupport", dependencies: ["ElMomentoSigning"], path: "Tests/ElMomentoTestSupport"),
@@ -24,7 +27,7 @@ let package = Package(
         .testTarget(name: "ElMomentoCoreTests", dependencies: ["ElMomentoCore", "ElMomentoTestSupport"]),
         .testTarget(name: "ElMomentoStoreTests", dependencies: ["ElMomentoStore", "ElMomentoTestSupport"]),
         .testTarget(name: "ElMomentoHTTPTests", dependencies: ["ElMomentoHTTP", "ElMomentoTestSupport"]),
-        .testTarget(name: "ElMomentoServerTests", dependencies: ["ElMomentoServer"]),
+        .testTarget(name: "ElMomentoServerTests", dependencies: ["ElMomentoServer", "ElMomentoTestSupport"]),
         .testTarget(name: "elmomentoTests", dependencies: ["elmomento"]),
         .testTarget(
             name: "ElMomentoEndToEndTests",
