@@ -159,7 +159,8 @@ public struct LedgerMovement: Sendable, Equatable {
             kind = .depositCompleted
             postings = [
                 (.funding(currency: currency), -order.amountMinorUnits),
-                (available, order.amountMinorUnits - order.feeMinorUnits), (.fees(currency: currency), order.feeMinorUnits),
+                (available, order.amountMinorUnits - order.feeMinorUnits),
+                (.fees(currency: currency), order.feeMinorUnits),
             ]
         case (.withdrawal, .completed):
             kind = .withdrawalCompleted

@@ -90,10 +90,12 @@ public final class CallbackDispatcher: Sendable {
     /// Up to `count` due callbacks, none when the store cannot be read (the next tick tries again).
     private func claim(upTo count: Int) async -> [DueCallback] {
         guard count > 0 else { return [] }
-        let leaseMilliseconds = Int64(configuration.timeoutSeconds) * 1000 + Int64(configuration.leaseMarginMilliseconds)
+        let leaseMilliseconds =
+            Int64(configuration.timeoutSeconds) * 1000 + Int64(configuration.leaseMarginMilliseconds)
         do {
             return try await store.claimDueCallbacks(
-                atMilliseconds: Int64(clock.millisecondsSince1970()), leaseMilliseconds: leaseMilliseconds, limit: count)
+                atMilliseconds: Int64(clock.millisecondsSince1970()), leaseMilliseconds: leaseMilliseconds, limit: count
+            )
         } catch {
             logger.log("error", "callbacks could not be claimed", [("error", .string(String(describing: error)))])
             return []
@@ -156,11 +158,12 @@ public final class CallbackDispatcher: Sendable {
     }
 
     private func outcome(of response: CallbackResponse, for callback: DueCallback, at now: Int64) -> CallbackOutcome {
-        if let status = response.statusCode, (200...299).contains(status) { return .delivered }
+        if response.isAcknowledged { return .delivered }
         var random = SystemRandomNumberGenerator()
         let decision = CallbackRetrySchedule(baseSeconds: configuration.backoffBaseSeconds).decision(
             afterAttempt: callback.attemptCount + 1, statusCode: response.statusCode,
-            retryAfterSeconds: response.retryAfterSeconds, firstAttemptAtMilliseconds: callback.firstAttemptAtMilliseconds,
+            retryAfterSeconds: response.retryAfterSeconds,
+            firstAttemptAtMilliseconds: callback.firstAttemptAtMilliseconds,
             nowMilliseconds: now, using: &random)
         return switch decision {
         case .retry(let atMilliseconds): .retry(atMilliseconds: atMilliseconds)
@@ -174,6 +177,8 @@ public protocol CallbackSending: Sendable {
     /// Makes the attempt and tells how it went; never throws, since every failure is an answer.
     func send(_ request: CallbackRequest) async -> CallbackResponse
 }
+
+extension CallbackTransport: CallbackSending {}
 
 /// A callback whose merchant has no secret to sign it with (deleted meanwhile).
 struct CallbackNotSignable: Error, CustomStringConvertible {

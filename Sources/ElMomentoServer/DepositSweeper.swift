@@ -44,11 +44,13 @@ public struct DepositSweeper: Sendable {
         if let autoSettleSeconds {
             let due = try await store.pendingDepositIDs(
                 dueBy: .createdBy(milliseconds: now - Int64(autoSettleSeconds) * 1000), limit: Self.depositsPerSweepMax)
-            changed += try await apply(.complete, by: .sandboxAutoSettle, reason: "Settled automatically (sandbox).", to: due)
+            changed += try await apply(
+                .complete, by: .sandboxAutoSettle, reason: "Settled automatically (sandbox).", to: due)
         }
         let expiring = try await store.pendingDepositIDs(
             dueBy: .expiringBy(milliseconds: now), limit: Self.depositsPerSweepMax)
-        changed += try await apply(.expire, by: .expirySweeper, reason: "Not paid within its time to live.", to: expiring)
+        changed += try await apply(
+            .expire, by: .expirySweeper, reason: "Not paid within its time to live.", to: expiring)
         return changed
     }
 

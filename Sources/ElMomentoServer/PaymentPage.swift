@@ -12,7 +12,8 @@ struct PaymentPage {
         body: "<h1>Payment not found</h1><p>This payment link is not valid. Ask the merchant for a new one.</p>")
 
     var html: String {
-        let amount = "\(MinorUnits.formatWithAllDecimals(deposit.amountMinorUnits, currency: deposit.currency)) "
+        let amount =
+            "\(MinorUnits.formatWithAllDecimals(deposit.amountMinorUnits, currency: deposit.currency)) "
             + deposit.currency.code
         var body = """
             <p class="merchant">Pay <strong>\(Self.escaped(merchantSlug))</strong></p>

@@ -39,7 +39,8 @@ struct PaymentPageRoutes: Sendable {
         let reason = action == .fail ? "The payer's payment failed (sandbox simulation)." : nil
         do {
             _ = try await store.changeOrder(id: found.order.id, atMilliseconds: Int64(clock.millisecondsSince1970())) {
-                try $0.applying(action, by: .payerPage, reason: reason, atMilliseconds: Int64(clock.millisecondsSince1970()))
+                try $0.applying(
+                    action, by: .payerPage, reason: reason, atMilliseconds: Int64(clock.millisecondsSince1970()))
             }
         } catch is OrderTransitionRefused {
             // Settled meanwhile (a second click, the sweeper): the page shows how it ended.

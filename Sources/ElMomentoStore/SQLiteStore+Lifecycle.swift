@@ -39,7 +39,9 @@ extension SQLiteStore {
                 WHERE o.payment_token = ?
                 """,
                 [.text(token)]
-            ).first.map { try MerchantOrder(order: Self.order($0, environment: environment), merchantSlug: $0[15].text ?? "") }
+            ).first.map {
+                try MerchantOrder(order: Self.order($0, environment: environment), merchantSlug: $0[15].text ?? "")
+            }
         }
     }
 
@@ -63,12 +65,14 @@ extension SQLiteStore {
                 [.text(id)]
             ).map(OrderHistory.Entry.init)
             return OrderHistory(
-                order: MerchantOrder(order: try Self.order(row, environment: environment), merchantSlug: row[15].text ?? ""),
+                order: MerchantOrder(
+                    order: try Self.order(row, environment: environment), merchantSlug: row[15].text ?? ""),
                 changes: changes)
         }
     }
 
-    public func operatorOrders(merchantSlug: String?, status: OrderStatus?, limit: Int) async throws -> [MerchantOrder] {
+    public func operatorOrders(merchantSlug: String?, status: OrderStatus?, limit: Int) async throws -> [MerchantOrder]
+    {
         let environment = environment
         var conditions = ["1"]
         var parameters: [SQLiteValue] = []

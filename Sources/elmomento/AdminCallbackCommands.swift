@@ -45,7 +45,9 @@ enum AdminCallbackCommands {
     ) { arguments in
         let id = arguments.positionals[0]
         let store = try StoreOptions.open(arguments)
-        try mapStoreErrors { try waitFor { try await store.retryCallback(webhookID: id, atMilliseconds: currentMilliseconds()) } }
+        try mapStoreErrors {
+            try waitFor { try await store.retryCallback(webhookID: id, atMilliseconds: currentMilliseconds()) }
+        }
         if arguments.has("json") {
             printJSON(.object([("webhook_id", .string(id)), ("state", .string("pending"))]))
         } else {
@@ -60,8 +62,11 @@ enum AdminCallbackCommands {
             ("order", .string(callback.orderID)), ("merchant", .string(callback.merchantSlug)),
             ("url", .string(callback.url)), ("state", .string(callback.state.rawValue)),
             ("attempts", .integer(callback.attemptCount)),
-            ("next_attempt_at", callback.state == .pending
-                ? .string(RFC3339.format(millisecondsSince1970: callback.nextAttemptAtMilliseconds)) : .null),
+            (
+                "next_attempt_at",
+                callback.state == .pending
+                    ? .string(RFC3339.format(millisecondsSince1970: callback.nextAttemptAtMilliseconds)) : .null
+            ),
             ("last_status_code", callback.lastStatusCode.map { .integer($0) } ?? .null),
             ("last_error", .optional(callback.lastError)),
         ])

@@ -5,7 +5,8 @@ import ElMomentoStore
 /// lifecycle (SPEC 4, 8). Ids are the gateway's (`dep_…`, `wd_…`).
 enum AdminOrderCommands {
     static let commands: [Command] =
-        [list, show] + [
+        [list, show]
+        + [
             (OrderAction.complete, "Complete a pending deposit or a processing withdrawal."),
             (.fail, "Fail a pending deposit or a processing withdrawal (its funds are released)."),
             (.approve, "Approve a pending withdrawal: it goes to processing."),
@@ -26,7 +27,9 @@ enum AdminOrderCommands {
         let limit = try arguments.integer("limit", in: 1...1000) ?? 50
         let merchant = arguments.string("merchant")
         let store = try StoreOptions.open(arguments)
-        let orders = try waitFor { try await store.operatorOrders(merchantSlug: merchant, status: status, limit: limit) }
+        let orders = try waitFor {
+            try await store.operatorOrders(merchantSlug: merchant, status: status, limit: limit)
+        }
         if arguments.has("json") {
             printJSON(.array(orders.map { $0.jsonObject() }))
             return 0
@@ -81,7 +84,8 @@ enum AdminOrderCommands {
                 options: [
                     OptionSpec(
                         name: "reason", valueName: "R",
-                        help: needsReason ? "Why; the merchant sees it as failure_reason (required)." : "Why, for the audit trail.")
+                        help: needsReason
+                            ? "Why; the merchant sees it as failure_reason (required)." : "Why, for the audit trail.")
                 ] + StoreOptions.specs + [StoreOptions.jsonSpec])
         ) { arguments in
             let id = arguments.positionals[0]

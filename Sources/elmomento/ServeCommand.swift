@@ -124,9 +124,12 @@ enum ServeCommand {
         -> CallbackDispatcher.Configuration
     {
         var callbacks = CallbackDispatcher.Configuration()
-        callbacks.timeoutSeconds = try arguments.integer("callback-timeout-seconds", in: 1...300) ?? callbacks.timeoutSeconds
-        callbacks.backoffBaseSeconds = try arguments.seconds("callback-backoff-base-seconds") ?? callbacks.backoffBaseSeconds
-        callbacks.inFlightMax = try arguments.integer("callbacks-in-flight-max", in: 1...10_000) ?? callbacks.inFlightMax
+        callbacks.timeoutSeconds =
+            try arguments.integer("callback-timeout-seconds", in: 1...300) ?? callbacks.timeoutSeconds
+        callbacks.backoffBaseSeconds =
+            try arguments.seconds("callback-backoff-base-seconds") ?? callbacks.backoffBaseSeconds
+        callbacks.inFlightMax =
+            try arguments.integer("callbacks-in-flight-max", in: 1...10_000) ?? callbacks.inFlightMax
         callbacks.pollIntervalMilliseconds =
             try arguments.integer("callback-poll-interval-ms", in: 10...60_000) ?? callbacks.pollIntervalMilliseconds
         return callbacks
@@ -209,17 +212,20 @@ enum ServeCommand {
         store: SQLiteStore, vault: SecretVault, callbacks: CallbackDispatcher.Configuration, autoSettleSeconds: Int?,
         sweepIntervalMilliseconds: Int, logger: Logger
     ) -> [BackgroundService] {
-        var transportConfiguration = CallbackTransportConfiguration()
-        transportConfiguration.timeoutSeconds = callbacks.timeoutSeconds
-        transportConfiguration.inFlightMax = callbacks.inFlightMax
         // Sandbox callbacks may go to loopback, for testing; production ones to public addresses only (SPEC 7).
-        transportConfiguration.allowsPrivateAddresses = store.environment == .sandbox
+        let transport = CallbackTransport(
+            configuration: CallbackTransportConfiguration(
+                timeoutSeconds: callbacks.timeoutSeconds, inFlightMax: callbacks.inFlightMax,
+                allowsPrivateAddresses: store.environment == .sandbox))
         let dispatcher = CallbackDispatcher(
-            store: store, vault: vault, transport: CallbackTransport(configuration: transportConfiguration),
+            store: store, vault: vault, transport: transport,
             clock: SystemClock(), configuration: callbacks, logger: logger)
         let sweeper = DepositSweeper(store: store, clock: SystemClock(), autoSettleSeconds: autoSettleSeconds)
         return [
-            BackgroundService { await dispatcher.run() },
+            BackgroundService {
+                await dispatcher.run()
+                transport.stop()
+            },
             BackgroundService { await sweeper.run(intervalMilliseconds: sweepIntervalMilliseconds, logger: logger) },
         ]
     }

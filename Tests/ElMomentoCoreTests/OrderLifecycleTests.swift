@@ -42,7 +42,8 @@ import Testing
         #expect(change.previousStatus == .pending && change.order.status == .rejected)
         #expect(change.order.failureReason == "Account closed" && change.actor == .operator)
         #expect(change.order.updatedAtMilliseconds == 9_000 && change.eventName == "withdrawal.rejected")
-        let approved = try Self.order(.withdrawal).applying(.approve, by: .operator, reason: "ok", atMilliseconds: 9_000)
+        let approved = try Self.order(.withdrawal).applying(
+            .approve, by: .operator, reason: "ok", atMilliseconds: 9_000)
         #expect(approved.order.failureReason == nil, "only failures carry a failure_reason")
     }
 
@@ -102,7 +103,8 @@ import Testing
     }
 
     @Test func anEventIsTheOrderObjectFollowedByEventSequenceAndWebhookID() throws {
-        let change = try Self.order(.deposit, fee: 0).applying(.complete, by: .operator, reason: nil, atMilliseconds: 2_000)
+        let change = try Self.order(.deposit, fee: 0).applying(
+            .complete, by: .operator, reason: nil, atMilliseconds: 2_000)
         let event = OrderEvent(webhookID: "evt_01", sequence: 1, change: change)
         let text = String(decoding: event.jsonObject().encoded(), as: UTF8.self)
         #expect(text.hasPrefix(#"{"id":"dep_1","orderID":"o-1","type":"deposit","status":"completed","amount":100,"#))
@@ -113,8 +115,9 @@ import Testing
         let query = try EventListQuery.parse(query: "after=evt_01KBQ0E6N4S5J3W9V8X7Y6Z5A4&limit=100&other=1")
         #expect(query.after == "evt_01KBQ0E6N4S5J3W9V8X7Y6Z5A4" && query.limit == 100)
         #expect(try EventListQuery.parse(query: "").limit == 20)
-        for (bad, field) in [("after=dep_1", "after"), ("limit=0", "limit"), ("limit=101", "limit"), ("after=", "after")]
-        {
+        for (bad, field) in [
+            ("after=dep_1", "after"), ("limit=0", "limit"), ("limit=101", "limit"), ("after=", "after"),
+        ] {
             #expect(throws: OrderRequestFault.self, "\(bad)") { try EventListQuery.parse(query: bad) }
             #expect((try? EventListQuery.parse(query: bad)) == nil)
             do {

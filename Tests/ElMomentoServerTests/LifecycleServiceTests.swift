@@ -22,7 +22,8 @@ import Testing
 
     private func createDeposit(_ orderID: String, callbackURL: String = "http://127.0.0.1:9/cb") async throws -> Order {
         let response = await gateway.send(
-            gateway.request("POST", "/api/shop/orders/", body: TestGateway.body(orderID: orderID, callbackURL: callbackURL)))
+            gateway.request(
+                "POST", "/api/shop/orders/", body: TestGateway.body(orderID: orderID, callbackURL: callbackURL)))
         try #require(response.status == 201, "\(response.text)")
         let merchant = try #require(try await gateway.store.merchants().first)
         return try #require(try await gateway.store.order(merchantID: merchant.id, kind: .deposit, orderID: orderID))
@@ -81,7 +82,9 @@ import Testing
         let sent = transport.sent
         #expect(sent.count == 2 && sent.allSatisfy { $0.body == event.jsonObject().encoded() })
         let headers = Dictionary(sent[1].headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }
-        #expect(headers["webhook-id"] == event.webhookID && headers["x-timestamp"] == String(gateway.clock.secondsSince1970()))
+        #expect(
+            headers["webhook-id"] == event.webhookID
+                && headers["x-timestamp"] == String(gateway.clock.secondsSince1970()))
         #expect(
             RequestSignature(secret: TestGateway.secret).isValid(
                 signature: headers["signature"] ?? "", timestamp: headers["x-timestamp"] ?? "", body: sent[1].body))
@@ -108,16 +111,19 @@ import Testing
         let token = try #require(order.paymentToken)
         let page = await gateway.send(HTTPRequest(id: "req_page", method: "GET", target: "/pay/\(token)"))
         #expect(page.status == 200 && page.headers["Content-Type"] == "text/html; charset=utf-8")
-        #expect(page.text.contains("500.00 DOP") && page.text.contains(order.id) && page.text.contains("Simulate payment"))
+        #expect(
+            page.text.contains("500.00 DOP") && page.text.contains(order.id) && page.text.contains("Simulate payment"))
         #expect(page.headers["Content-Security-Policy"]?.contains("default-src 'none'") == true)
         let click = await gateway.send(
             HTTPRequest(id: "req_click", method: "POST", target: "/pay/\(token)/simulate-payment"))
         #expect(click.status == 303 && click.headers["Location"] == "/pay/\(token)")
         #expect(try await status(order) == .completed)
-        let again = await gateway.send(HTTPRequest(id: "req_again", method: "POST", target: "/pay/\(token)/simulate-failure"))
+        let again = await gateway.send(
+            HTTPRequest(id: "req_again", method: "POST", target: "/pay/\(token)/simulate-failure"))
         let statusAfter = try await status(order)
         #expect(again.status == 303 && statusAfter == .completed, "a settled deposit stays settled")
-        let unknown = await gateway.send(HTTPRequest(id: "req_unknown", method: "GET", target: "/pay/\(String(repeating: "0", count: 48))"))
+        let unknown = await gateway.send(
+            HTTPRequest(id: "req_unknown", method: "GET", target: "/pay/\(String(repeating: "0", count: 48))"))
         #expect(unknown.status == 404 && unknown.text.contains("Payment not found"))
         let byOrderID = await gateway.send(HTTPRequest(id: "req_id", method: "GET", target: "/pay/\(order.id)"))
         #expect(byOrderID.status == 404, "the order id opens nothing")
@@ -127,13 +133,15 @@ import Testing
         let production = try await TestGateway(environment: .production)
         let response = await production.send(
             production.request(
-                "POST", "/api/shop/orders/", body: TestGateway.body(orderID: "d-1", callbackURL: "https://merchant.example/cb")))
+                "POST", "/api/shop/orders/",
+                body: TestGateway.body(orderID: "d-1", callbackURL: "https://merchant.example/cb")))
         try #require(response.status == 201, "\(response.text)")
         let paymentURL = try #require(response.json?["payment_url"] as? String)
         let path = String(paymentURL.dropFirst("https://pay.example".count))
         let page = await production.send(HTTPRequest(id: "req_page", method: "GET", target: path))
         #expect(page.status == 200 && page.text.contains("write the reference") && !page.text.contains("<form"))
-        let click = await production.send(HTTPRequest(id: "req_click", method: "POST", target: path + "/simulate-payment"))
+        let click = await production.send(
+            HTTPRequest(id: "req_click", method: "POST", target: path + "/simulate-payment"))
         #expect(click.status == 404)
     }
 

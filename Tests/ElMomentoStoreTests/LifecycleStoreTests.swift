@@ -77,12 +77,17 @@ import Testing
         }
         _ = try await create(.withdrawal, "w-1", amount: 10_000, fee: 100)
         _ = try await create(.withdrawal, "w-2", amount: 20_000, fee: 100)
-        #expect(try await balance() == MerchantBalance(currency: dop, availableMinorUnits: 19_800, reservedMinorUnits: 30_200))
+        #expect(
+            try await balance()
+                == MerchantBalance(currency: dop, availableMinorUnits: 19_800, reservedMinorUnits: 30_200))
         try await change("wd_w-1", .approve)
         try await change("wd_w-1", .complete)
-        #expect(try await balance() == MerchantBalance(currency: dop, availableMinorUnits: 19_800, reservedMinorUnits: 20_100))
+        #expect(
+            try await balance()
+                == MerchantBalance(currency: dop, availableMinorUnits: 19_800, reservedMinorUnits: 20_100))
         try await change("wd_w-2", .reject)
-        #expect(try await balance() == MerchantBalance(currency: dop, availableMinorUnits: 39_900, reservedMinorUnits: 0))
+        #expect(
+            try await balance() == MerchantBalance(currency: dop, availableMinorUnits: 39_900, reservedMinorUnits: 0))
         #expect(try await store.verifyLedger().differences.isEmpty)
     }
 

@@ -95,9 +95,9 @@ public final class CallbackReceiver: Sendable {
     private let state = Mutex(State())
     private let threads = DispatchGroup()
 
-    /// Starts listening on 127.0.0.1 on a free port.
-    public init() throws {
-        (listener, port) = try Self.listeningSocket()
+    /// Starts listening on 127.0.0.1 on `port`, or on a free one when it is 0.
+    public init(port requested: UInt16 = 0) throws {
+        (listener, port) = try Self.listeningSocket(port: requested)
         threads.enter()
         Thread { [self] in
             Thread.current.name = "callback-receiver"
@@ -191,11 +191,22 @@ public final class CallbackReceiver: Sendable {
         waiter?.continuation.resume(returning: value)
     }
 
-    private static func listeningSocket() throws -> (socket: Int32, port: UInt16) {
+    /// A port nothing listens on now, for a receiver that comes up later: a callback sent
+    /// there meanwhile finds the receiver down.
+    public static func freePort() throws -> UInt16 {
+        let receiver = try CallbackReceiver()
+        defer { receiver.stop() }
+        return receiver.port
+    }
+
+    private static func listeningSocket(port: UInt16) throws -> (socket: Int32, port: UInt16) {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard listener >= 0 else { throw TestSupportError("socket: \(String(cString: strerror(errno)))") }
+        var reuse: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
