@@ -21,7 +21,7 @@ let package = Package(
         ),
         // The merchant SDK: the signature and the toolchain only, none of the server's domain or storage.
         .target(name: "ElMomentoClient", dependencies: ["ElMomentoSigning"]),
-        .executableTarget(name: "elmomento", dependencies: ["ElMomentoServer", "ElMomentoClient"]),
+        .executableTarget(name: "elmomento", dependencies: ["ElMomentoServer", "ElMomentoClient", "ElMomentoSigning"]),
         .target(name: "ElMomentoTestSupport", dependencies: ["ElMomentoSigning"], path: "Tests/ElMomentoTestSupport"),
         .testTarget(name: "ElMomentoSigningTests", dependencies: ["ElMomentoSigning"]),
         .testTarget(name: "ElMomentoCoreTests", dependencies: ["ElMomentoCore", "ElMomentoTestSupport"]),

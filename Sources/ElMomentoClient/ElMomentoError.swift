@@ -60,13 +60,15 @@ public struct ElMomentoError: Error, Sendable, Equatable, CustomStringConvertibl
         }
     }
 
-    /// One line: status, code, message, field and request id.
+    /// One line: status, code and message, then the field, request id and wait where there are
+    /// any (`409 order_id_conflict: … (field orderID, request req_…)`).
     public var description: String {
-        var parts = [status.map { "\($0) \(code)" } ?? code, message]
-        if let field { parts.append("field \(field)") }
-        if let requestID { parts.append("request \(requestID)") }
-        if let retryAfterSeconds { parts.append("retry after \(retryAfterSeconds) s") }
-        return parts.joined(separator: "; ")
+        var details: [String] = []
+        if let field { details.append("field \(field)") }
+        if let requestID { details.append("request \(requestID)") }
+        if let retryAfterSeconds { details.append("retry after \(retryAfterSeconds) s") }
+        let head = (status.map { "\($0) \(code)" } ?? code) + ": " + message
+        return details.isEmpty ? head : head + " (" + details.joined(separator: ", ") + ")"
     }
 
     /// The error an answer with a status of 400 or more stands for.

@@ -10,13 +10,16 @@ struct Command: Sendable {
 enum CommandLineInterface {
     static let commands: [Command] =
         [ServeCommand.command, AdminInfoCommand.command] + AdminMerchantCommands.commands
-        + AdminLedgerCommands.commands
+        + AdminLedgerCommands.commands + ClientCommands.commands
 
     /// The command groups, described in the help of `elmomento` and of the group itself.
     static let groups: [(words: [String], summary: String)] = [
         (["admin"], "Operator commands on the gateway's database."),
         (["admin", "merchant"], "Provision merchants: create, change, disable and rotate their secrets."),
         (["admin", "ledger"], "Check the double-entry ledger."),
+        (["client"], "A merchant's side of the API: orders, balance, events and signatures."),
+        (["client", "deposit"], "Create, list and show your deposits."),
+        (["client", "withdrawal"], "Create, list and show your withdrawals."),
     ]
 
     /// Runs the command `arguments` name and returns the exit status.
@@ -58,7 +61,8 @@ enum CommandLineInterface {
         let width = listed.map(\.spec.usage.count).max() ?? 0
         var lines = [
             "Usage: elmomento \((groupWords + ["<command>"]).joined(separator: " ")) [options]", "",
-            group?.summary ?? "ElMomento, a payment gateway: its server, and its operators' commands.", "", "Commands:",
+            group?.summary ?? "ElMomento, a payment gateway: its server, operator and merchant commands.", "",
+            "Commands:",
         ]
         for command in listed {
             lines.append(
