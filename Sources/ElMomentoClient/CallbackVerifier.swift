@@ -31,7 +31,8 @@ public struct CallbackVerifier: Sendable {
         self.toleranceSeconds = toleranceSeconds
     }
 
-    /// The event a callback carries, once its timestamp and signature check out.
+    /// The event a callback carries, once its timestamp and signature check out; otherwise
+    /// throws the `CallbackVerificationError` that names the first fault.
     ///
     /// - Parameters:
     ///   - body: the raw body bytes, exactly as received.
@@ -40,23 +41,25 @@ public struct CallbackVerifier: Sendable {
     ///   - now: the time to check the timestamp against.
     public func verify(
         body: some Collection<UInt8>, timestamp: String?, signature: String?, now: Date = Date()
-    ) throws(CallbackVerificationError) -> ElMomentoEvent {
-        guard let timestamp, !timestamp.isEmpty else { throw .missingTimestamp }
+    ) throws -> ElMomentoEvent {
+        guard let timestamp, !timestamp.isEmpty else { throw CallbackVerificationError.missingTimestamp }
         guard timestamp.utf8.count <= 12, timestamp.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
             let seconds = Int64(timestamp)
-        else { throw .invalidTimestamp }
+        else { throw CallbackVerificationError.invalidTimestamp }
         let offset = seconds - Int64(now.timeIntervalSince1970.rounded(.down))
-        guard abs(offset) <= toleranceSeconds else { throw .timestampOutsideTolerance(offsetSeconds: offset) }
-        guard let signature, !signature.isEmpty else { throw .missingSignature }
+        guard abs(offset) <= toleranceSeconds else {
+            throw CallbackVerificationError.timestampOutsideTolerance(offsetSeconds: offset)
+        }
+        guard let signature, !signature.isEmpty else { throw CallbackVerificationError.missingSignature }
         let bytes = Array(body)
         // Every secret is tried, so the time taken does not tell which one matched.
         var isValid = false
         for signer in signers {
             isValid = signer.isValid(signature: signature, timestamp: timestamp, body: bytes) || isValid
         }
-        guard isValid else { throw .invalidSignature }
+        guard isValid else { throw CallbackVerificationError.invalidSignature }
         guard let json = try? ElMomentoJSON(parsing: bytes), let event = ElMomentoEvent(json: json) else {
-            throw .invalidBody
+            throw CallbackVerificationError.invalidBody
         }
         return event
     }
@@ -65,7 +68,7 @@ public struct CallbackVerifier: Sendable {
     /// (names in any case).
     public func verify(
         body: some Collection<UInt8>, headers: [String: String], now: Date = Date()
-    ) throws(CallbackVerificationError) -> ElMomentoEvent {
+    ) throws -> ElMomentoEvent {
         let value = { (name: String) in headers.first { $0.key.lowercased() == name }?.value }
         return try verify(body: body, timestamp: value("x-timestamp"), signature: value("signature"), now: now)
     }

@@ -13,6 +13,7 @@ import Foundation
 /// Requests are signed with version 2 (method, path and query signed too) unless told
 /// otherwise. Network failures and `5xx` answers are retried as `retryPolicy` allows, each
 /// attempt with a fresh timestamp and signature and the same body bytes; `4xx` never are.
+/// Every call, and reading a list, throws `ElMomentoError`.
 public struct ElMomentoClient: Sendable {
     /// The gateway's base URL (`https://gateway.example`), without `/api`.
     public let baseURL: URL
@@ -53,22 +54,22 @@ public struct ElMomentoClient: Sendable {
     }
 
     /// Creates a deposit; the same request again returns the existing order (`wasReplayed`).
-    public func createDeposit(_ order: ElMomentoOrderRequest) async throws(ElMomentoError) -> ElMomentoCreation {
+    public func createDeposit(_ order: ElMomentoOrderRequest) async throws -> ElMomentoCreation {
         try await create(order, in: "orders")
     }
 
     /// Creates a withdrawal, reserving its amount plus fee from the available balance.
-    public func createWithdrawal(_ order: ElMomentoOrderRequest) async throws(ElMomentoError) -> ElMomentoCreation {
+    public func createWithdrawal(_ order: ElMomentoOrderRequest) async throws -> ElMomentoCreation {
         try await create(order, in: "withdrawalorders")
     }
 
     /// The deposit with the merchant's `orderID`; `404 order_not_found` when there is none.
-    public func deposit(orderID: String) async throws(ElMomentoError) -> ElMomentoOrder {
+    public func deposit(orderID: String) async throws -> ElMomentoOrder {
         try await order(orderID: orderID, in: "orders")
     }
 
     /// The withdrawal with the merchant's `orderID`; `404 order_not_found` when there is none.
-    public func withdrawal(orderID: String) async throws(ElMomentoError) -> ElMomentoOrder {
+    public func withdrawal(orderID: String) async throws -> ElMomentoOrder {
         try await order(orderID: orderID, in: "withdrawalorders")
     }
 
@@ -90,7 +91,7 @@ public struct ElMomentoClient: Sendable {
     }
 
     /// The merchant's balance in each enabled currency.
-    public func balance() async throws(ElMomentoError) -> [ElMomentoBalance] {
+    public func balance() async throws -> [ElMomentoBalance] {
         let answer = try await sender.send("GET", apiPath("balance/"))
         guard let entries = try? ElMomentoJSON(parsing: answer.body)["balances"]?.arrayValue,
             case let balances = entries.compactMap(ElMomentoBalance.init(json:)), balances.count == entries.count
@@ -104,7 +105,7 @@ public struct ElMomentoClient: Sendable {
     /// `webhookID` read and pass it as `after` next time.
     public func events(after: String? = nil, pageSize: Int = 20) -> ElMomentoPages<ElMomentoEvent> {
         precondition((1...100).contains(pageSize), "pageSize must be 1 to 100")
-        return ElMomentoPages(startingAt: after) { (cursor) throws(ElMomentoError) in
+        return ElMomentoPages(startingAt: after) { cursor in
             let query = QueryString().adding("after", cursor).adding("limit", String(pageSize))
             return try await page(apiPath("events/") + query.text, of: "events", reading: ElMomentoEvent.init(json:))
         }
@@ -130,7 +131,7 @@ public struct ElMomentoClient: Sendable {
         let filters = QueryString().adding("status", status?.rawValue)
             .adding("created_after", createdAfter.map(QueryString.rfc3339))
             .adding("created_before", createdBefore.map(QueryString.rfc3339)).adding("limit", String(pageSize))
-        return ElMomentoPages { (cursor) throws(ElMomentoError) in
+        return ElMomentoPages { cursor in
             let query = filters.adding("cursor", cursor)
             return try await page(
                 apiPath(collection + "/") + query.text, of: "orders", reading: ElMomentoOrder.init(json:))

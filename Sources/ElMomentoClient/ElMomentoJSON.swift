@@ -23,8 +23,8 @@ public enum ElMomentoJSON: Sendable, Equatable, CustomStringConvertible {
         .object(strings.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
     }
 
-    /// Parses a complete JSON document from its UTF-8 bytes.
-    public init(parsing bytes: some Collection<UInt8>) throws(ElMomentoJSONError) {
+    /// Parses a complete JSON document from its UTF-8 bytes; throws `ElMomentoJSONError`.
+    public init(parsing bytes: some Collection<UInt8>) throws {
         var parser = JSONParser(bytes: Array(bytes))
         self = try parser.parseDocument()
     }

@@ -11,14 +11,14 @@ struct Page<Element: Sendable>: Sendable {
 /// in part costs only the pages read. Stop early with `break`, or take a prefix.
 public struct ElMomentoPages<Element: Sendable>: AsyncSequence, Sendable {
     /// Reading a page fails with the error of the request that fetched it.
-    public typealias Failure = ElMomentoError
+    public typealias Failure = any Error
 
-    private let fetch: @Sendable (_ cursor: String?) async throws(ElMomentoError) -> Page<Element>
+    private let fetch: @Sendable (_ cursor: String?) async throws -> Page<Element>
     private let firstCursor: String?
 
     init(
         startingAt firstCursor: String? = nil,
-        fetch: @escaping @Sendable (_ cursor: String?) async throws(ElMomentoError) -> Page<Element>
+        fetch: @escaping @Sendable (_ cursor: String?) async throws -> Page<Element>
     ) {
         self.firstCursor = firstCursor
         self.fetch = fetch
@@ -31,14 +31,14 @@ public struct ElMomentoPages<Element: Sendable>: AsyncSequence, Sendable {
 
     /// Reads the list in order, fetching the next page when the current one is used up.
     public struct Iterator: AsyncIteratorProtocol {
-        private let fetch: @Sendable (_ cursor: String?) async throws(ElMomentoError) -> Page<Element>
+        private let fetch: @Sendable (_ cursor: String?) async throws -> Page<Element>
         private var cursor: String?
         private var buffered: [Element] = []
         private var nextIndex = 0
         private var isFinished = false
 
         init(
-            fetch: @escaping @Sendable (_ cursor: String?) async throws(ElMomentoError) -> Page<Element>,
+            fetch: @escaping @Sendable (_ cursor: String?) async throws -> Page<Element>,
             cursor: String?
         ) {
             self.fetch = fetch
@@ -46,7 +46,7 @@ public struct ElMomentoPages<Element: Sendable>: AsyncSequence, Sendable {
         }
 
         /// The next item, or `nil` after the last page's last item.
-        public mutating func next() async throws(ElMomentoError) -> Element? {
+        public mutating func next() async throws -> Element? {
             while nextIndex == buffered.count {
                 guard !isFinished else { return nil }
                 let page = try await fetch(cursor)

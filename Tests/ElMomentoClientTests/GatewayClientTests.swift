@@ -156,6 +156,23 @@ import Testing
             #expect(sleeps.seconds.isEmpty, "a 4xx is never retried")
         }
     }
+
+    /// The README's pattern: calls and a list read in one `do`, in a throwing function, caught
+    /// as `ElMomentoError`. With typed throws in the SDK's API, Swift 6.3 crashed compiling it.
+    @Test func theReadmesPatternCatchesTheTypedError() async throws {
+        try await withMerchant { gateway, secret in
+            let client = gateway.sdkClient("shop", secret: secret)
+            var caught: ElMomentoError?
+            do {
+                _ = try await client.createDeposit(ElMomentoOrderRequest(orderID: "r", amount: "1", currency: "DOP"))
+                for try await order in client.listDeposits(status: .pending) { #expect(order.orderID == "r") }
+                _ = try await client.createDeposit(ElMomentoOrderRequest(orderID: "r", amount: "2", currency: "DOP"))
+            } catch let error as ElMomentoError {
+                caught = error
+            }
+            #expect(caught?.code == "order_id_conflict")
+        }
+    }
 }
 
 /// Every element of `pages`.
