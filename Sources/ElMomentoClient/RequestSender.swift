@@ -47,8 +47,10 @@ struct RequestSender: Sendable {
     let requestTimeoutSeconds: Double
     let timestampSeconds: @Sendable () -> Int64
 
-    /// One session for every client: it keeps no cookies or cache, and reuses connections.
-    private static let session = URLSession(configuration: .ephemeral)
+    /// One session for every client: it keeps no cookies or cache, reuses connections, and
+    /// follows no redirect, so a signed request goes nowhere but the configured gateway.
+    private static let session = URLSession(
+        configuration: .ephemeral, delegate: RedirectRefusal(), delegateQueue: nil)
 
     /// Sends `method` to `target` (path and query, already percent-encoded) with `body`, retrying
     /// as the policy allows, and returns the first answer below 400.
@@ -104,7 +106,14 @@ struct RequestSender: Sendable {
                 kind: .invalidResponse, status: nil, code: ElMomentoError.invalidResponseCode,
                 message: "The answer from \(url.host ?? base) is not HTTP.")
         }
-        return Answer(status: response.statusCode, headers: ResponseHeaders(response), body: Array(data))
+        let headers = ResponseHeaders(response)
+        guard !(300..<400).contains(response.statusCode) else {
+            throw ElMomentoError(
+                kind: .invalidResponse, status: response.statusCode, code: ElMomentoError.invalidResponseCode,
+                message: "The gateway redirected to \(headers["Location"] ?? "another address"); check the base URL.",
+                requestID: headers["X-Request-Id"])
+        }
+        return Answer(status: response.statusCode, headers: headers, body: Array(data))
     }
 
     /// `X-Timestamp` and `Signature` (and `Signature-Version` for version 2), for now.
@@ -134,5 +143,15 @@ struct RequestSender: Sendable {
         default: reason = "the request to \(place) failed: \(error.localizedDescription)"
         }
         return ElMomentoError(kind: .transport, status: nil, code: ElMomentoError.transportCode, message: reason)
+    }
+}
+
+/// Answers every redirect with "don't follow": the redirect itself becomes the answer.
+private final class RedirectRefusal: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
     }
 }

@@ -126,6 +126,17 @@ import Testing
         #expect(notTheEnvelope?.isRetryable == true)
     }
 
+    @Test func aRedirectIsNotFollowed() async throws {
+        let stub = try LoopbackStub { _, _ in .init(status: 307, headers: [("Location", "/elsewhere/")]) }
+        defer { stub.stop() }
+        let redirected = await #expect(throws: ElMomentoError.self) {
+            try await client(stub, .never).createDeposit(request)
+        }
+        #expect((redirected?.kind, redirected?.status) == (.invalidResponse, 307))
+        #expect(redirected?.message.contains("/elsewhere/") == true)
+        #expect(stub.requests.map(\.target) == ["/api/shop/orders/"], "the signed request went nowhere else")
+    }
+
     @Test func version1SignsTheTimestampAloneOnAGetAndTheBodyOnAPost() async throws {
         let stub = try LoopbackStub { index, _ in
             index == 0
