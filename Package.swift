@@ -4,7 +4,8 @@ import PackageDescription
 let package = Package(
     name: "ElMomento",
     products: [
-        .executable(name: "elmomento", targets: ["elmomento"])
+        .executable(name: "elmomento", targets: ["elmomento"]),
+        .library(name: "ElMomentoClient", targets: ["ElMomentoClient"]),
     ],
     targets: [
         .systemLibrary(name: "COpenSSL"),
@@ -21,7 +22,9 @@ let package = Package(
                 "CCurl", "COpenSSL", "ElMomentoCore", "ElMomentoHTTP", "ElMomentoSigning", "ElMomentoStore",
             ]
         ),
-        .executableTarget(name: "elmomento", dependencies: ["ElMomentoServer"]),
+        // The merchant SDK: the signature and the toolchain only, none of the server's domain or storage.
+        .target(name: "ElMomentoClient", dependencies: ["ElMomentoSigning"]),
+        .executableTarget(name: "elmomento", dependencies: ["ElMomentoServer", "ElMomentoClient", "ElMomentoSigning"]),
         .target(name: "ElMomentoTestSupport", dependencies: ["ElMomentoSigning"], path: "Tests/ElMomentoTestSupport"),
         .testTarget(name: "ElMomentoSigningTests", dependencies: ["ElMomentoSigning"]),
         .testTarget(name: "ElMomentoCoreTests", dependencies: ["ElMomentoCore", "ElMomentoTestSupport"]),
@@ -29,6 +32,11 @@ let package = Package(
         .testTarget(name: "ElMomentoHTTPTests", dependencies: ["ElMomentoHTTP", "ElMomentoTestSupport"]),
         .testTarget(name: "ElMomentoServerTests", dependencies: ["ElMomentoServer", "ElMomentoTestSupport"]),
         .testTarget(name: "elmomentoTests", dependencies: ["elmomento"]),
+        .testTarget(
+            name: "ElMomentoClientTests",
+            // The signature checks what the SDK sent; the test support starts the real gateway.
+            dependencies: ["ElMomentoClient", "ElMomentoSigning", "ElMomentoTestSupport"]
+        ),
         .testTarget(
             name: "ElMomentoEndToEndTests",
             // The store's SQLite connection lets a test change the database behind the gateway's back.

@@ -11,6 +11,7 @@ enum CommandLineInterface {
     static let commands: [Command] =
         [ServeCommand.command, AdminInfoCommand.command] + AdminMerchantCommands.commands
         + AdminLedgerCommands.commands + AdminOrderCommands.commands + AdminCallbackCommands.commands
+        + ClientCommands.commands
 
     /// The command groups, described in the help of `elmomento` and of the group itself.
     static let groups: [(words: [String], summary: String)] = [
@@ -19,6 +20,9 @@ enum CommandLineInterface {
         (["admin", "ledger"], "Check the double-entry ledger."),
         (["admin", "order"], "Look at orders and move them through their lifecycle."),
         (["admin", "callbacks"], "Look at callbacks to merchants and send failed ones again."),
+        (["client"], "A merchant's side of the API: orders, balance, events and signatures."),
+        (["client", "deposit"], "Create, list and show your deposits."),
+        (["client", "withdrawal"], "Create, list and show your withdrawals."),
     ]
 
     /// Runs the command `arguments` name and returns the exit status.
@@ -60,7 +64,8 @@ enum CommandLineInterface {
         let width = listed.map(\.spec.usage.count).max() ?? 0
         var lines = [
             "Usage: elmomento \((groupWords + ["<command>"]).joined(separator: " ")) [options]", "",
-            group?.summary ?? "ElMomento, a payment gateway: its server, and its operators' commands.", "", "Commands:",
+            group?.summary ?? "ElMomento, a payment gateway: its server, operator and merchant commands.", "",
+            "Commands:",
         ]
         for command in listed {
             lines.append(
