@@ -77,6 +77,19 @@ final class TableResolver: HostResolver {
         #expect(receiver.requests.first?.body == [])
     }
 
+    /// libcurl would ask for `100 Continue` before a large body and wait up to a second for it.
+    @Test func aLargeBodyIsSentWholeWithoutAskingToContinue() async throws {
+        let receiver = try CallbackReceiver()
+        defer { receiver.stop() }
+        let transport = transport()
+        defer { transport.stop() }
+        let large = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let response = await transport.send(CallbackRequest(url: receiver.url, headers: headers, body: large))
+        #expect(response.statusCode == 200)
+        #expect(receiver.requests.first?.body == large)
+        #expect(receiver.requests.first?.header("Expect") == nil)
+    }
+
     @Test func serverErrorsAndGoneAreReportedAsStatusesNotErrors() async throws {
         let receiver = try CallbackReceiver()
         defer { receiver.stop() }
@@ -351,6 +364,21 @@ final class TableResolver: HostResolver {
         #expect(response.error == "connection refused")
         #expect(receiver.connectionCount == 0)
         #expect(resolver.lookups == ["localhost"])
+    }
+}
+
+@Suite struct SystemHostResolverTests {
+    /// Only names the machine answers itself (`/etc/hosts`, literals): tests never ask the network.
+    @Test func resolvesLocalhostAndLiterals() throws {
+        let resolver = SystemHostResolver()
+        #expect(try resolver.addresses(of: "localhost", port: 80).contains(IPAddress("127.0.0.1")!))
+        #expect(try resolver.addresses(of: "127.0.0.1", port: 80) == [IPAddress("127.0.0.1")!])
+        #expect(try resolver.addresses(of: "::1", port: 443) == [IPAddress("::1")!])
+    }
+
+    /// glibc refuses a name with a space before any query (seen with strace: nothing sent).
+    @Test func aMalformedNameIsAnError() {
+        #expect(throws: HostResolutionError.self) { try SystemHostResolver().addresses(of: "bad name", port: 80) }
     }
 }
 
