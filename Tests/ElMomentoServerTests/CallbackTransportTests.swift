@@ -28,6 +28,16 @@ final class TableResolver: HostResolver {
     }
 }
 
+/// A resolver that answers only once released, like a DNS server that does not answer.
+struct HangingResolver: HostResolver {
+    let release: DispatchSemaphore
+
+    func addresses(of host: String, port: Int) throws -> [IPAddress] {
+        release.wait()
+        throw HostResolutionError(description: "released")
+    }
+}
+
 @Suite struct CallbackTransportTests {
     let body = Array(#"{"id":"ord_1","amount":500,"event":"deposit.completed","note":"café ✓"}"#.utf8)
     let headers: [(name: String, value: String)] = [
@@ -230,6 +240,20 @@ final class TableResolver: HostResolver {
         #expect(receiver.concurrentConnectionsMax <= 2)
     }
 
+    /// Linux refuses thread names past 15 bytes, silently through Foundation: `top -H` must show them.
+    @Test func theTransportsThreadsCarryTheirNames() async throws {
+        let transport = transport(allowsPrivateAddresses: false, resolver: TableResolver(["a.example": ["10.0.0.5"]]))
+        defer { transport.stop() }
+        // Answered only once the sender thread and a lookup thread have run, named.
+        _ = await transport.send(CallbackRequest(url: "https://a.example/", headers: [], body: []))
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+        let names = Set(
+            tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+                .map { $0.trimmingCharacters(in: .newlines) })
+        #expect(names.contains("callback-sender"))
+        #expect(names.contains("callback-dns"))
+    }
+
     @Test func aSendAfterStopFailsAtOnce() async {
         let transport = transport()
         transport.stop()
@@ -335,6 +359,18 @@ final class TableResolver: HostResolver {
         defer { transport.stop() }
         let response = await send("https://nowhere.example/hook", through: transport)
         #expect(response.error == "could not resolve nowhere.example: no such host in the test table")
+    }
+
+    @Test func aLookupThatHangsEndsAtTheTimeout() async {
+        let release = DispatchSemaphore(value: 0)
+        defer { release.signal() }
+        let transport = CallbackTransport(
+            configuration: CallbackTransportConfiguration(
+                timeoutSeconds: 1, allowsPrivateAddresses: false, resolver: HangingResolver(release: release)))
+        defer { transport.stop() }
+        let response = await send("https://slow.example/hook", through: transport)
+        #expect(response.error == "timed out after 1 s")
+        #expect(response.latencyMilliseconds >= 900 && response.latencyMilliseconds < 3000)
     }
 
     @Test func inSandboxANameResolvingToLoopbackIsReachedAtThatAddress() async throws {
