@@ -421,10 +421,11 @@ struct HangingResolver: HostResolver {
 /// The second line of the address rules: just before libcurl connects, the socket callback
 /// refuses a non-public address even if the checks before the transfer were skipped.
 @Suite struct CallbackTransferSocketCheckTests {
-    @Test func aTransferToANonPublicAddressNeverConnects() async throws {
+    @Test(arguments: [("127.0.0.1", "127.0.0.1"), ("[::1]", "::1"), ("[::ffff:127.0.0.1]", "127.0.0.1")])
+    func aTransferToANonPublicAddressNeverConnects(_ host: String, _ shown: String) async throws {
         let receiver = try CallbackReceiver()
         defer { receiver.stop() }
-        let url = receiver.url
+        let url = "http://\(host):\(receiver.port)/callback"
         let error = try await onOwnThread { () -> String? in
             CurlLibrary.initializeOnce()
             let multi = MultiHandle(connectionsMax: 1)
@@ -443,7 +444,7 @@ struct HangingResolver: HostResolver {
                 multi.wait(milliseconds: 100)
             }
         }
-        #expect(error == "address 127.0.0.1 is not public")
+        #expect(error == "address \(shown) is not public")
         #expect(receiver.connectionCount == 0)
     }
 }
