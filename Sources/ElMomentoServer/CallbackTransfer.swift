@@ -150,8 +150,11 @@ final class CallbackTransfer {
         headerList = try Self.headerList(request.headers)
         if !pinnedAddresses.isEmpty {
             let addresses = pinnedAddresses.map { $0.bytes.count == 16 ? "[\($0)]" : "\($0)" }
-            resolveList = curl_slist_append(
-                nil, "\(destination.host):\(destination.port):\(addresses.joined(separator: ","))")
+            let entry = "\(destination.host):\(destination.port):\(addresses.joined(separator: ","))"
+            guard let list = curl_slist_append(nil, entry) else {
+                preconditionFailure("curl_slist_append: out of memory")
+            }
+            resolveList = list
         }
         configure(body: request.body, timeoutMilliseconds: timeoutMilliseconds)
     }
