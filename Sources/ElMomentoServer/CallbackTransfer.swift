@@ -132,9 +132,9 @@ final class CallbackTransfer {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var resolveList: UnsafeMutablePointer<curl_slist>?
     private let allowsPrivateAddresses: Bool
-    /// An address libcurl was about to connect to and was refused (never, while the
-    /// pinning works: this is the second line).
-    private var refusedAddress: IPAddress?
+    /// Why libcurl was not let connect to an address (never, while the checks before the
+    /// transfer work: this is the second line).
+    private var refusal: String?
     private var responseBodyByteCount = 0
 
     /// A POST of `request` to `destination`, connecting only to `pinnedAddresses` when given,
@@ -150,8 +150,11 @@ final class CallbackTransfer {
         headerList = try Self.headerList(request.headers)
         if !pinnedAddresses.isEmpty {
             let addresses = pinnedAddresses.map { $0.bytes.count == 16 ? "[\($0)]" : "\($0)" }
-            resolveList = curl_slist_append(
-                nil, "\(destination.host):\(destination.port):\(addresses.joined(separator: ","))")
+            let entry = "\(destination.host):\(destination.port):\(addresses.joined(separator: ","))"
+            guard let list = curl_slist_append(nil, entry) else {
+                preconditionFailure("curl_slist_append: out of memory")
+            }
+            resolveList = list
         }
         configure(body: request.body, timeoutMilliseconds: timeoutMilliseconds)
     }
@@ -203,15 +206,17 @@ final class CallbackTransfer {
 
     /// Opens the socket for a connection to `address`, unless that address is not allowed.
     private func openSocket(_ address: UnsafeMutablePointer<curl_sockaddr>) -> curl_socket_t {
-        let allowed = withUnsafePointer(to: &address.pointee.addr) { socketAddress in
-            guard !allowsPrivateAddresses else { return true }
-            guard let ipAddress = IPAddress(socketAddress: socketAddress), ipAddress.isPublic else {
-                refusedAddress = IPAddress(socketAddress: socketAddress)
-                return false
+        if !allowsPrivateAddresses {
+            // An IPv6 address runs past the 16 bytes of `addr`: read it in libcurl's memory,
+            // never from a copy of the field.
+            let offset = MemoryLayout<curl_sockaddr>.offset(of: \.addr)!
+            let socketAddress = (UnsafeRawPointer(address) + offset).assumingMemoryBound(to: sockaddr.self)
+            let ipAddress = IPAddress(socketAddress: socketAddress)
+            guard let ipAddress, ipAddress.isPublic else {
+                refusal = "address \(ipAddress.map { "\($0)" } ?? "of an unknown family") is not public"
+                return CURL_SOCKET_BAD
             }
-            return true
         }
-        guard allowed else { return CURL_SOCKET_BAD }
         return socket(address.pointee.family, address.pointee.socktype, address.pointee.protocol)
     }
 
@@ -235,7 +240,7 @@ final class CallbackTransfer {
         case CURLE_OPERATION_TIMEDOUT:
             return timeoutError
         case CURLE_COULDNT_CONNECT:
-            if let refusedAddress { return "address \(refusedAddress) is not public" }
+            if let refusal { return refusal }
             var osError = 0
             check(elm_curl_easy_getinfo_long(easy, CURLINFO_OS_ERRNO, &osError))
             return osError == 0 ? "could not connect" : String(cString: strerror(Int32(osError))).lowercased()

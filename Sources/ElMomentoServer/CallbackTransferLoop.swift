@@ -53,8 +53,9 @@ final class TransferLoop: @unchecked Sendable {
             for resolution in work.resolutions { resume(resolution) }
             multi.perform()
             answerFinishedTransfers()
+            answerExpiredLookups()
             // Places came free: take waiting attempts before sleeping.
-            if answeredCount == answeredBefore { multi.wait(milliseconds: Self.idleWaitMilliseconds) }
+            if answeredCount == answeredBefore { multi.wait(milliseconds: waitMilliseconds()) }
         }
     }
 
@@ -111,6 +112,7 @@ final class TransferLoop: @unchecked Sendable {
             let transfer = try CallbackTransfer(
                 request: admitted.delivery.request, destination: destination,
                 pinnedAddresses: pinsAddresses ? addresses : [],
+                // Rounded up: libcurl reads a timeout of 0 as none at all.
                 timeoutMilliseconds: Int((admitted.deadlineNanoseconds - now) / 1_000_000) + 1,
                 allowsPrivateAddresses: configuration.allowsPrivateAddresses)
             multi.add(transfer.easy)
@@ -122,10 +124,33 @@ final class TransferLoop: @unchecked Sendable {
 
     private func answerFinishedTransfers() {
         while let (easy, result) = multi.nextFinishedTransfer() {
-            guard let (admitted, transfer) = transfers.removeValue(forKey: easy) else { continue }
+            guard let (admitted, transfer) = transfers.removeValue(forKey: easy) else {
+                preconditionFailure("libcurl finished a transfer the loop does not hold")
+            }
             multi.remove(easy)
             answer(admitted, transfer.response(result: result, timeoutError: timeoutError))
         }
+    }
+
+    /// Answers the attempts whose lookup has outlived their timeout: a resolver that hangs
+    /// holds one of its threads, not the caller. Its answer, when it comes, finds nothing.
+    private func answerExpiredLookups() {
+        let now = Self.nowNanoseconds()
+        for (number, (admitted, _)) in resolving where admitted.deadlineNanoseconds <= now {
+            resolving[number] = nil
+            answer(admitted, .failure(timeoutError))
+        }
+    }
+
+    /// How long the thread may sleep: until the earliest lookup deadline, at most
+    /// `idleWaitMilliseconds`.
+    private func waitMilliseconds() -> Int32 {
+        guard let deadline = resolving.values.map(\.admitted.deadlineNanoseconds).min() else {
+            return Self.idleWaitMilliseconds
+        }
+        let now = Self.nowNanoseconds()
+        let untilDeadline = deadline > now ? (deadline - now) / 1_000_000 + 1 : 0
+        return Int32(min(UInt64(Self.idleWaitMilliseconds), untilDeadline))
     }
 
     private func shutDown(waiting: [Delivery]) {

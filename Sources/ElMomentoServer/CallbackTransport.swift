@@ -82,10 +82,10 @@ public struct CallbackTransportConfiguration: Sendable {
 
 /// Sends callback attempts over HTTP, many at once, from one thread of its own.
 ///
-/// The thread (`callback-transport`) drives every transfer through one libcurl multi handle,
+/// The thread (`callback-sender`) drives every transfer through one libcurl multi handle,
 /// so thousands of slow receivers cost sockets, not threads, and nothing blocks Swift's
 /// cooperative pool; host names are looked up on a few resolver threads
-/// (`callback-resolver`). Each attempt is a POST with a total timeout; redirects are not
+/// (`callback-dns`). Each attempt is a POST with a total timeout; redirects are not
 /// followed (a 3xx is a status like any other); the response body is read and discarded;
 /// proxies from the environment are ignored; only http and https are spoken.
 ///
@@ -110,8 +110,8 @@ public final class CallbackTransport: Sendable {
         let loop = TransferLoop(configuration: configuration, queue: queue, multi: multi, resolvers: resolvers)
         let thread = Thread { [finished] in
             // Named from inside, for `top -H`: on Linux a name set before `start` does not
-            // reach the OS thread.
-            Thread.current.name = "callback-transport"
+            // reach the OS thread, and one longer than 15 bytes is refused.
+            Thread.current.name = "callback-sender"
             loop.run()
             finished.signal()
         }

@@ -9,13 +9,13 @@ final class ResolverPool: Sendable {
     private let jobsAvailable = DispatchSemaphore(value: 0)
     private let threadCount: Int
 
-    /// Starts `threadCount` threads named `callback-resolver`.
+    /// Starts `threadCount` threads named `callback-dns` (Linux takes at most 15 bytes).
     init(threadCount: Int) {
         self.threadCount = threadCount
         for _ in 0..<threadCount {
             // Each thread keeps the pool alive until it has seen the stop.
             Thread { [self] in
-                Thread.current.name = "callback-resolver"
+                Thread.current.name = "callback-dns"
                 serve()
             }.start()
         }

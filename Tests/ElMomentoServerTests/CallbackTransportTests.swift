@@ -28,6 +28,16 @@ final class TableResolver: HostResolver {
     }
 }
 
+/// A resolver that answers only once released, like a DNS server that does not answer.
+struct HangingResolver: HostResolver {
+    let release: DispatchSemaphore
+
+    func addresses(of host: String, port: Int) throws -> [IPAddress] {
+        release.wait()
+        throw HostResolutionError(description: "released")
+    }
+}
+
 @Suite struct CallbackTransportTests {
     let body = Array(#"{"id":"ord_1","amount":500,"event":"deposit.completed","note":"café ✓"}"#.utf8)
     let headers: [(name: String, value: String)] = [
@@ -75,6 +85,19 @@ final class TableResolver: HostResolver {
         #expect(response.statusCode == 200)
         #expect(receiver.requests.first?.header("Content-Type") == nil)
         #expect(receiver.requests.first?.body == [])
+    }
+
+    /// libcurl would ask for `100 Continue` before a large body and wait up to a second for it.
+    @Test func aLargeBodyIsSentWholeWithoutAskingToContinue() async throws {
+        let receiver = try CallbackReceiver()
+        defer { receiver.stop() }
+        let transport = transport()
+        defer { transport.stop() }
+        let large = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let response = await transport.send(CallbackRequest(url: receiver.url, headers: headers, body: large))
+        #expect(response.statusCode == 200)
+        #expect(receiver.requests.first?.body == large)
+        #expect(receiver.requests.first?.header("Expect") == nil)
     }
 
     @Test func serverErrorsAndGoneAreReportedAsStatusesNotErrors() async throws {
@@ -217,6 +240,20 @@ final class TableResolver: HostResolver {
         #expect(receiver.concurrentConnectionsMax <= 2)
     }
 
+    /// Linux refuses thread names past 15 bytes, silently through Foundation: `top -H` must show them.
+    @Test func theTransportsThreadsCarryTheirNames() async throws {
+        let transport = transport(allowsPrivateAddresses: false, resolver: TableResolver(["a.example": ["10.0.0.5"]]))
+        defer { transport.stop() }
+        // Answered only once the sender thread and a lookup thread have run, named.
+        _ = await transport.send(CallbackRequest(url: "https://a.example/", headers: [], body: []))
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+        let names = Set(
+            tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+                .map { $0.trimmingCharacters(in: .newlines) })
+        #expect(names.contains("callback-sender"))
+        #expect(names.contains("callback-dns"))
+    }
+
     @Test func aSendAfterStopFailsAtOnce() async {
         let transport = transport()
         transport.stop()
@@ -324,6 +361,18 @@ final class TableResolver: HostResolver {
         #expect(response.error == "could not resolve nowhere.example: no such host in the test table")
     }
 
+    @Test func aLookupThatHangsEndsAtTheTimeout() async {
+        let release = DispatchSemaphore(value: 0)
+        defer { release.signal() }
+        let transport = CallbackTransport(
+            configuration: CallbackTransportConfiguration(
+                timeoutSeconds: 1, allowsPrivateAddresses: false, resolver: HangingResolver(release: release)))
+        defer { transport.stop() }
+        let response = await send("https://slow.example/hook", through: transport)
+        #expect(response.error == "timed out after 1 s")
+        #expect(response.latencyMilliseconds >= 900 && response.latencyMilliseconds < 3000)
+    }
+
     @Test func inSandboxANameResolvingToLoopbackIsReachedAtThatAddress() async throws {
         let receiver = try CallbackReceiver()
         defer { receiver.stop() }
@@ -354,13 +403,29 @@ final class TableResolver: HostResolver {
     }
 }
 
+@Suite struct SystemHostResolverTests {
+    /// Only names the machine answers itself (`/etc/hosts`, literals): tests never ask the network.
+    @Test func resolvesLocalhostAndLiterals() throws {
+        let resolver = SystemHostResolver()
+        #expect(try resolver.addresses(of: "localhost", port: 80).contains(IPAddress("127.0.0.1")!))
+        #expect(try resolver.addresses(of: "127.0.0.1", port: 80) == [IPAddress("127.0.0.1")!])
+        #expect(try resolver.addresses(of: "::1", port: 443) == [IPAddress("::1")!])
+    }
+
+    /// glibc refuses a name with a space before any query (seen with strace: nothing sent).
+    @Test func aMalformedNameIsAnError() {
+        #expect(throws: HostResolutionError.self) { try SystemHostResolver().addresses(of: "bad name", port: 80) }
+    }
+}
+
 /// The second line of the address rules: just before libcurl connects, the socket callback
 /// refuses a non-public address even if the checks before the transfer were skipped.
 @Suite struct CallbackTransferSocketCheckTests {
-    @Test func aTransferToANonPublicAddressNeverConnects() async throws {
+    @Test(arguments: [("127.0.0.1", "127.0.0.1"), ("[::1]", "::1"), ("[::ffff:127.0.0.1]", "127.0.0.1")])
+    func aTransferToANonPublicAddressNeverConnects(_ host: String, _ shown: String) async throws {
         let receiver = try CallbackReceiver()
         defer { receiver.stop() }
-        let url = receiver.url
+        let url = "http://\(host):\(receiver.port)/callback"
         let error = try await onOwnThread { () -> String? in
             CurlLibrary.initializeOnce()
             let multi = MultiHandle(connectionsMax: 1)
@@ -379,7 +444,7 @@ final class TableResolver: HostResolver {
                 multi.wait(milliseconds: 100)
             }
         }
-        #expect(error == "address 127.0.0.1 is not public")
+        #expect(error == "address \(shown) is not public")
         #expect(receiver.connectionCount == 0)
     }
 }

@@ -100,7 +100,7 @@ public final class CallbackReceiver: Sendable {
         (listener, port) = try Self.listeningSocket(port: requested)
         threads.enter()
         Thread { [self] in
-            Thread.current.name = "callback-receiver"
+            Thread.current.name = "receiver-accept"
             acceptConnections()
             threads.leave()
         }.start()
@@ -243,6 +243,7 @@ public final class CallbackReceiver: Sendable {
             }
             threads.enter()
             Thread { [self] in
+                Thread.current.name = "receiver-conn"
                 serve(connection)
                 state.withLock { state in
                     state.openConnections.remove(connection)
