@@ -16,11 +16,13 @@ let package = Package(
         .target(name: "ElMomentoHTTP", dependencies: ["CMicroHTTPD"]),
         .target(
             name: "ElMomentoServer",
-            dependencies: ["COpenSSL", "ElMomentoCore", "ElMomentoHTTP", "ElMomentoSigning", "ElMomentoStore"]
+            dependencies: ["COpenSSL", "ElMomentoCore", "ElMomentoHTTP", "ElMomentoSigning", "ElMomentoStore"],
+            // Compiled into the binary, so the one executable serves its own description.
+            resources: [.embedInCode("openapi.json")]
         ),
         .executableTarget(name: "elmomento", dependencies: ["ElMomentoServer"]),
         .target(name: "ElMomentoTestSupport", dependencies: ["ElMomentoSigning"], path: "Tests/ElMomentoTestSupport"),
-        .testTarget(name: "ElMomentoSigningTests", dependencies: ["ElMomentoSigning"]),
+        .testTarget(name: "ElMomentoSigningTests", dependencies: ["ElMomentoSigning", "ElMomentoTestSupport"]),
         .testTarget(name: "ElMomentoCoreTests", dependencies: ["ElMomentoCore", "ElMomentoTestSupport"]),
         .testTarget(name: "ElMomentoStoreTests", dependencies: ["ElMomentoStore", "ElMomentoTestSupport"]),
         .testTarget(name: "ElMomentoHTTPTests", dependencies: ["ElMomentoHTTP", "ElMomentoTestSupport"]),
