@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What a finished command printed, and how it exited.
 public struct CommandResult: Sendable {
@@ -15,11 +16,26 @@ public func runElmomento(
     environment: [String: String] = [:],
     timeoutSeconds: Double = 20
 ) async throws -> CommandResult {
+    try await runProgram(
+        GatewayProcess.binaryPath, arguments, environment: environment, timeoutSeconds: timeoutSeconds)
+}
+
+/// Runs the program at `executablePath` with `arguments` to its end, with `environment`
+/// added to the test's own, in `workingDirectory` when given; killed after
+/// `timeoutSeconds`, and the call throws.
+public func runProgram(
+    _ executablePath: String,
+    _ arguments: [String],
+    environment: [String: String] = [:],
+    workingDirectory: URL? = nil,
+    timeoutSeconds: Double
+) async throws -> CommandResult {
     try await onOwnThread {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: GatewayProcess.binaryPath)
+        process.executableURL = URL(fileURLWithPath: executablePath)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -30,17 +46,25 @@ public func runElmomento(
         }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: watchdog)
         defer { watchdog.cancel() }
-        // Read before waiting, so a command that prints a lot cannot block on a full pipe.
+        // Both pipes are drained at once, so a program that fills one cannot block on it
+        // while this waits for the other.
+        let complained = Mutex(Data())
+        let errorsRead = DispatchGroup()
+        let errorHandle = errors.fileHandleForReading
+        DispatchQueue.global().async(group: errorsRead) {
+            let data = errorHandle.readDataToEndOfFile()
+            complained.withLock { $0 = data }
+        }
         let printed = output.fileHandleForReading.readDataToEndOfFile()
-        let complained = errors.fileHandleForReading.readDataToEndOfFile()
+        errorsRead.wait()
         process.waitUntilExit()
         if process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL {
-            throw TestSupportError("elmomento \(arguments.joined(separator: " ")) ran past \(timeoutSeconds) s")
+            throw TestSupportError("\(executablePath) \(arguments.joined(separator: " ")) ran past \(timeoutSeconds) s")
         }
         return CommandResult(
             status: process.terminationStatus,
             standardOutput: String(decoding: printed, as: UTF8.self),
-            standardError: String(decoding: complained, as: UTF8.self)
+            standardError: String(decoding: complained.withLock { $0 }, as: UTF8.self)
         )
     }
 }
