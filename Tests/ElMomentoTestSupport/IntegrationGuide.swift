@@ -33,6 +33,7 @@ public struct IntegrationGuide: Sendable {
         /// How the tests run the block (`attributes["test"]`).
         public var test: String? { attributes["test"] }
 
+        /// The block as a test message names it: its language and line.
         public var description: String { "the \(language) block at docs/integration.md:\(line)" }
     }
 
