@@ -2,8 +2,9 @@
 SWIFT ?= swift
 # What building needs: the C libraries behind the system-library targets.
 BUILD_PACKAGES := libssl-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
-# What the tests need besides: the command-line tools a merchant would sign and send with.
-TEST_PACKAGES := $(BUILD_PACKAGES) curl openssl
+# What the tests need besides: the tools and languages the integration guide's examples run
+# with (docs/integration.md), Python for schemathesis, and a headless browser for the payment page.
+TEST_PACKAGES := $(BUILD_PACKAGES) curl openssl python3 python3-venv nodejs chromium chromium-driver
 # What the benchmark needs besides: a C compiler for the shared load generator.
 BENCH_PACKAGES := $(BUILD_PACKAGES) gcc
 # Options for `make run`, e.g. make run ARGS="--port 9090".
@@ -20,6 +21,7 @@ run: build
 
 test: lint
 	scripts/install-packages $(TEST_PACKAGES)
+	scripts/install-python-tools >/dev/null
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 

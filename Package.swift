@@ -20,13 +20,15 @@ let package = Package(
             name: "ElMomentoServer",
             dependencies: [
                 "CCurl", "COpenSSL", "ElMomentoCore", "ElMomentoHTTP", "ElMomentoSigning", "ElMomentoStore",
-            ]
+            ],
+            // Compiled into the binary, so the one executable serves its own description.
+            resources: [.embedInCode("openapi.json")]
         ),
         // The merchant SDK: the signature and the toolchain only, none of the server's domain or storage.
         .target(name: "ElMomentoClient", dependencies: ["ElMomentoSigning"]),
         .executableTarget(name: "elmomento", dependencies: ["ElMomentoServer", "ElMomentoClient", "ElMomentoSigning"]),
         .target(name: "ElMomentoTestSupport", dependencies: ["ElMomentoSigning"], path: "Tests/ElMomentoTestSupport"),
-        .testTarget(name: "ElMomentoSigningTests", dependencies: ["ElMomentoSigning"]),
+        .testTarget(name: "ElMomentoSigningTests", dependencies: ["ElMomentoSigning", "ElMomentoTestSupport"]),
         .testTarget(name: "ElMomentoCoreTests", dependencies: ["ElMomentoCore", "ElMomentoTestSupport"]),
         .testTarget(name: "ElMomentoStoreTests", dependencies: ["ElMomentoStore", "ElMomentoTestSupport"]),
         .testTarget(name: "ElMomentoHTTPTests", dependencies: ["ElMomentoHTTP", "ElMomentoTestSupport"]),

@@ -37,6 +37,7 @@ public struct GatewayApplication: HTTPResponder {
         self.clock = clock
         var router = Router<RouteHandler>()
         router.add("GET", "/healthz") { [logger] _ in try await Self.health(of: store, logger: logger) }
+        router.add("GET", OpenAPIDocument.path) { _ in OpenAPIDocument.response() }
         let gate = MerchantGate(
             authenticator: RequestAuthenticator(
                 directory: MerchantDirectory(store: store, vault: vault, clock: clock), clock: clock),

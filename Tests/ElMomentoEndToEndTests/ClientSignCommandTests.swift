@@ -24,22 +24,14 @@ import Testing
 
     /// `openssl dgst -sha512 -hmac secret` over `message`, as the README's curl example signs.
     private func openssl(_ message: String, secret: String) async throws -> String {
-        try await onOwnThread {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = ["dgst", "-sha512", "-hmac", secret]
-            let input = Pipe()
-            let output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            try process.run()
-            input.fileHandleForWriting.write(Data(message.utf8))
-            try input.fileHandleForWriting.close()
-            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            guard let digest = printed.split(separator: " ").last else { throw TestSupportError("openssl: \(printed)") }
-            return digest.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("signed-\(UUID().uuidString)")
+        try Data(message.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let printed = try await runProgram(
+            "/usr/bin/openssl", ["dgst", "-sha512", "-hmac", secret, file.path], timeoutSeconds: 20
+        ).standardOutput
+        guard let digest = printed.split(separator: " ").last else { throw TestSupportError("openssl: \(printed)") }
+        return digest.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     private func sign(_ arguments: [String]) async throws -> String {

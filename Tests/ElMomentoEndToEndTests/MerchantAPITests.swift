@@ -127,16 +127,5 @@ import Testing
 
 /// Runs `script` with `sh` and returns what it printed.
 func runShell(_ script: String, environment: [String: String]) async throws -> String {
-    try await onOwnThread {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: printed, as: UTF8.self)
-    }
+    try await runProgram("/bin/sh", ["-c", script], environment: environment, timeoutSeconds: 30).standardOutput
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What a finished command printed, and how it exited.
 public struct CommandResult: Sendable {
@@ -15,32 +16,49 @@ public func runElmomento(
     environment: [String: String] = [:],
     timeoutSeconds: Double = 20
 ) async throws -> CommandResult {
+    try await runProgram(
+        GatewayProcess.binaryPath, arguments, environment: environment, timeoutSeconds: timeoutSeconds)
+}
+
+/// Runs the program at `executablePath` with `arguments` to its end, with `environment`
+/// added to the test's own, in `workingDirectory` when given; killed after
+/// `timeoutSeconds`, and the call throws.
+public func runProgram(
+    _ executablePath: String,
+    _ arguments: [String],
+    environment: [String: String] = [:],
+    workingDirectory: URL? = nil,
+    timeoutSeconds: Double
+) async throws -> CommandResult {
     try await onOwnThread {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: GatewayProcess.binaryPath)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let watchdog = DispatchWorkItem { [process] in
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        let child = try ChildProcess(
+            executablePath, arguments, environment: environment, workingDirectory: workingDirectory?.path,
+            mergingErrors: false)
+        let watchdog = DispatchWorkItem { [child] in
+            if child.isRunning { kill(child.identifier, SIGKILL) }
         }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: watchdog)
         defer { watchdog.cancel() }
-        // Read before waiting, so a command that prints a lot cannot block on a full pipe.
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        let complained = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL {
-            throw TestSupportError("elmomento \(arguments.joined(separator: " ")) ran past \(timeoutSeconds) s")
+        // Both pipes are drained at once, so a program that fills one cannot block on it
+        // while this waits for the other. On a thread of its own: a blocked Dispatch worker
+        // would take one of the two that Swift's tasks run on here.
+        let complained = Mutex(Data())
+        let errorsRead = DispatchGroup()
+        errorsRead.enter()
+        Thread {
+            let data = child.readErrors()
+            complained.withLock { $0 = data }
+            errorsRead.leave()
+        }.start()
+        let printed = child.readOutput()
+        errorsRead.wait()
+        if child.wasKilled(by: SIGKILL) {
+            throw TestSupportError("\(executablePath) \(arguments.joined(separator: " ")) ran past \(timeoutSeconds) s")
         }
         return CommandResult(
-            status: process.terminationStatus,
+            status: child.terminationStatus,
             standardOutput: String(decoding: printed, as: UTF8.self),
-            standardError: String(decoding: complained, as: UTF8.self)
+            standardError: String(decoding: complained.withLock { $0 }, as: UTF8.self)
         )
     }
 }

@@ -10,7 +10,7 @@ public final class GatewayProcess: Sendable {
     public let port: UInt16
     /// The database file this server uses (a fresh temporary one unless given).
     public let databasePath: String
-    private let process: Process
+    private let process: ChildProcess
     private let output: OutputCollector
 
     /// The binary under test: next to the test bundle, or `ELMOMENTO_BINARY`.
@@ -30,27 +30,23 @@ public final class GatewayProcess: Sendable {
     /// Starts `elmomento serve --port 0` with `arguments` and waits for its port.
     public init(arguments: [String] = [], databasePath: String = GatewayProcess.temporaryDatabasePath()) throws {
         self.databasePath = databasePath
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
-        process.arguments = ["serve", "--port", "0", "--database", databasePath] + arguments
-        let output = OutputCollector()
-        process.standardOutput = output.pipe
-        process.standardError = output.pipe
-        try process.run()
+        let process = try ChildProcess(
+            Self.binaryPath, ["serve", "--port", "0", "--database", databasePath] + arguments, mergingErrors: true)
+        let output = OutputCollector(process)
         self.process = process
         self.output = output
         guard let line = output.waitForLine(containing: "\"message\":\"listening\"", timeoutSeconds: 30),
             let range = line.range(of: #""port":(\d+)"#, options: .regularExpression),
             let port = UInt16(line[range].dropFirst(7))
         else {
-            process.terminate()
+            kill(process.identifier, SIGKILL)
             throw TestSupportError("the gateway did not start: \(output.text.redactingSecrets)")
         }
         self.port = port
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning { kill(process.identifier, SIGKILL) }
     }
 
     /// Everything the server has written so far.
@@ -68,13 +64,13 @@ public final class GatewayProcess: Sendable {
         return MerchantClient(port: port, merchant: "1xbet", secret: secret)
     }
 
-    public var processIdentifier: Int32 { process.processIdentifier }
+    public var processIdentifier: Int32 { process.identifier }
 
     /// Sends SIGTERM (once) and waits for the exit; SIGKILL after `timeoutSeconds`.
     /// Returns the exit status.
     @discardableResult
     public func stop(timeoutSeconds: Double = 40) async throws -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        if process.isRunning { kill(process.identifier, SIGTERM) }
         return try await waitForExit(timeoutSeconds: timeoutSeconds)
     }
 
@@ -84,11 +80,10 @@ public final class GatewayProcess: Sendable {
             let deadline = Date().addingTimeInterval(timeoutSeconds)
             while process.isRunning && Date() < deadline { usleep(10_000) }
             if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
+                kill(process.identifier, SIGKILL)
                 process.waitUntilExit()
                 throw TestSupportError("the gateway did not exit within \(timeoutSeconds) s and was killed")
             }
-            process.waitUntilExit()
             return process.terminationStatus
         }
     }
@@ -117,17 +112,15 @@ public func withGateway<Result>(
     }
 }
 
-/// Collects a child process's output from a pipe, on a thread of its own.
+/// Collects a child process's output from its pipe, on a thread of its own.
 final class OutputCollector: Sendable {
-    let pipe = Pipe()
     private let lines = Mutex<[String]>([])
 
-    init() {
-        let handle = pipe.fileHandleForReading
+    init(_ process: ChildProcess) {
         Thread { [self] in
             var pending = Data()
             while true {
-                let chunk = handle.availableData
+                let chunk = ChildProcess.readSome(process.outputDescriptor)
                 if chunk.isEmpty { break }
                 pending.append(chunk)
                 while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
