@@ -121,6 +121,8 @@ enum Migrations {
                 ALTER TABLE orders ADD COLUMN payment_token TEXT;
                 ALTER TABLE orders ADD COLUMN payment_url TEXT;
                 ALTER TABLE orders ADD COLUMN expires_at INTEGER;
+                -- Deposits already waiting get the default time to live, so that they expire too.
+                UPDATE orders SET expires_at = created_at + 30 * 60000 WHERE kind = 'deposit' AND status = 'pending';
                 CREATE UNIQUE INDEX orders_by_payment_token ON orders (payment_token) WHERE payment_token IS NOT NULL;
                 CREATE INDEX orders_expiring ON orders (expires_at) WHERE status = 'pending' AND expires_at IS NOT NULL;
                 CREATE INDEX orders_for_operator ON orders (created_at DESC, id DESC);

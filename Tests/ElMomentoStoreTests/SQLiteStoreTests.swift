@@ -38,6 +38,28 @@ import Testing
         #expect(rows.first?.first?.integer == Int64(Migrations.all.count))
     }
 
+    @Test func depositsWaitingBeforeTheLifecycleMigrationGetTheDefaultTimeToLive() async throws {
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let old = try SQLiteConnection(path: path)
+        try old.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT) STRICT")
+        for migration in Migrations.all where migration.version <= 3 {
+            try old.execute(migration.sql)
+            try old.query("INSERT INTO schema_migrations (version) VALUES (?)", [.integer(Int64(migration.version))])
+        }
+        try old.execute(
+            """
+            INSERT INTO gateway_settings VALUES ('environment', 'sandbox');
+            INSERT INTO merchants VALUES (1, 'shop', 1, 1000, 'DOP', '1000', 0, '0', 0, '0', 0, 0, 0);
+            INSERT INTO orders (id, merchant_id, kind, order_id, status, amount, currency, fee, fingerprint,
+                created_at, updated_at)
+            VALUES ('dep_old', 1, 'deposit', 'o-1', 'pending', 500, 'DOP', 0, 'f', 1000, 1000);
+            """)
+        let store = try SQLiteStore(path: path, requested: nil)
+        #expect(try await store.pendingDepositIDs(dueBy: .expiringBy(milliseconds: 1_800_999), limit: 5).isEmpty)
+        #expect(try await store.pendingDepositIDs(dueBy: .expiringBy(milliseconds: 1_801_000), limit: 5) == ["dep_old"])
+    }
+
     @Test func aSchemaNewerThanThisBuildIsRefused() throws {
         _ = try SQLiteStore(path: path, requested: nil)
         let connection = try SQLiteConnection(path: path)
