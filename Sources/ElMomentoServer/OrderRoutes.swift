@@ -43,9 +43,9 @@ struct OrderRoutes: Sendable {
         }
         switch creation {
         case .created(let order):
-            return .json(order.jsonObject(), status: 201)
+            return .json(presented(order).jsonObject(), status: 201)
         case .replayed(let order):
-            var response = HTTPResponse.json(order.jsonObject())
+            var response = HTTPResponse.json(presented(order).jsonObject())
             response.headers.add("Idempotent-Replayed", "true")
             return response
         case .conflict:
@@ -88,7 +88,7 @@ struct OrderRoutes: Sendable {
         let nextCursor = page.hasMore ? page.orders.last.map(Self.cursor(after:)) : nil
         return .json(
             .object([
-                ("data", .array(page.orders.map { $0.jsonObject() })),
+                ("data", .array(page.orders.map { presented($0).jsonObject() })),
                 ("has_more", .bool(page.hasMore)),
                 ("next_cursor", .optional(nextCursor)),
             ]))
@@ -104,7 +104,16 @@ struct OrderRoutes: Sendable {
                 status: 404, code: "order_not_found",
                 message: "This merchant has no \(kind.rawValue) order with this orderID.")
         }
-        return .json(order.jsonObject())
+        return .json(presented(order).jsonObject())
+    }
+
+    /// The order as the merchant sees it. A deposit made before payment pages had tokens
+    /// got one when the database was migrated, but no address: it is made here.
+    private func presented(_ order: Order) -> Order {
+        guard order.paymentURL == nil, let token = order.paymentToken else { return order }
+        var order = order
+        order.paymentURL = publicURL.paymentPage(token: token)
+        return order
     }
 
     private static func cursor(after order: Order) -> String {

@@ -121,8 +121,12 @@ enum Migrations {
                 ALTER TABLE orders ADD COLUMN payment_token TEXT;
                 ALTER TABLE orders ADD COLUMN payment_url TEXT;
                 ALTER TABLE orders ADD COLUMN expires_at INTEGER;
-                -- Deposits already waiting get the default time to live, so that they expire too.
-                UPDATE orders SET expires_at = created_at + 30 * 60000 WHERE kind = 'deposit' AND status = 'pending';
+                -- Deposits already waiting get what new ones have: the default time to live, so that
+                -- they expire too; a payment page token; and a fee of at most their amount, since a
+                -- completed deposit's fee is taken out of what it brings.
+                UPDATE orders SET expires_at = created_at + 30 * 60000, payment_token = lower(hex(randomblob(24))),
+                    fee = min(fee, amount)
+                WHERE kind = 'deposit' AND status = 'pending';
                 CREATE UNIQUE INDEX orders_by_payment_token ON orders (payment_token) WHERE payment_token IS NOT NULL;
                 CREATE INDEX orders_expiring ON orders (expires_at) WHERE status = 'pending' AND expires_at IS NOT NULL;
                 CREATE INDEX orders_for_operator ON orders (created_at DESC, id DESC);

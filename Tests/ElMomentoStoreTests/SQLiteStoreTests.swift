@@ -38,7 +38,7 @@ import Testing
         #expect(rows.first?.first?.integer == Int64(Migrations.all.count))
     }
 
-    @Test func depositsWaitingBeforeTheLifecycleMigrationGetTheDefaultTimeToLive() async throws {
+    @Test func depositsWaitingBeforeTheLifecycleMigrationGetWhatNewOnesHave() async throws {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let old = try SQLiteConnection(path: path)
@@ -53,9 +53,11 @@ import Testing
             INSERT INTO merchants VALUES (1, 'shop', 1, 1000, 'DOP', '1000', 0, '0', 0, '0', 0, 0, 0);
             INSERT INTO orders (id, merchant_id, kind, order_id, status, amount, currency, fee, fingerprint,
                 created_at, updated_at)
-            VALUES ('dep_old', 1, 'deposit', 'o-1', 'pending', 500, 'DOP', 0, 'f', 1000, 1000);
+            VALUES ('dep_old', 1, 'deposit', 'o-1', 'pending', 500, 'DOP', 700, 'f', 1000, 1000);
             """)
         let store = try SQLiteStore(path: path, requested: nil)
+        let migrated = try #require(try await store.orderHistory(id: "dep_old")?.order.order)
+        #expect(migrated.paymentToken?.count == 48 && migrated.feeMinorUnits == 500, "a token, and a fee capped")
         #expect(try await store.pendingDepositIDs(dueBy: .expiringBy(milliseconds: 1_800_999), limit: 5).isEmpty)
         #expect(try await store.pendingDepositIDs(dueBy: .expiringBy(milliseconds: 1_801_000), limit: 5) == ["dep_old"])
     }
