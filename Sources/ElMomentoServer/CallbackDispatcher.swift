@@ -125,7 +125,7 @@ public final class CallbackDispatcher: Sendable {
             ])
         do {
             try await store.recordCallbackAttempt(
-                eventID: callback.eventID,
+                callback,
                 CallbackAttempt(
                     atMilliseconds: startedAt, statusCode: response.statusCode,
                     latencyMilliseconds: response.latencyMilliseconds, error: response.error),

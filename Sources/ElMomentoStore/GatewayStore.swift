@@ -106,14 +106,18 @@ public protocol GatewayStore: Sendable {
     func claimDueCallbacks(atMilliseconds now: Int64, leaseMilliseconds: Int64, limit: Int) async throws
         -> [DueCallback]
 
-    /// Records an attempt to send the callback of event `eventID`, and what follows it.
-    func recordCallbackAttempt(eventID: Int64, _ attempt: CallbackAttempt, outcome: CallbackOutcome) async throws
+    /// Records an attempt to send `callback`, and what follows it, unless it was claimed again
+    /// meanwhile (its lease ran out, an operator resent it): then only the attempt is kept, and
+    /// the later claim decides.
+    func recordCallbackAttempt(_ callback: DueCallback, _ attempt: CallbackAttempt, outcome: CallbackOutcome)
+        async throws
 
     /// Callbacks, newest first; only those that gave up when `failedOnly`.
     func callbacks(failedOnly: Bool, limit: Int) async throws -> [CallbackRecord]
 
-    /// Makes the callback of event `webhookID` due now with a fresh retry schedule
-    /// (`admin callbacks retry`); `StoreError.callbackNotFound` when it has none.
+    /// Makes the callback of event `webhookID` due now with a fresh retry schedule, its
+    /// attempts counted again from none (`admin callbacks retry`); `StoreError.callbackNotFound`
+    /// when it has none.
     func retryCallback(webhookID: String, atMilliseconds now: Int64) async throws
 }
 
@@ -185,6 +189,8 @@ public struct EventPage: Sendable, Equatable {
 public struct DueCallback: Sendable, Equatable {
     /// The event's row: what the attempt is recorded against.
     public let eventID: Int64
+    /// This claim's token: the attempt decides what follows only while the claim is the latest.
+    public let claimToken: Int64
     /// `Webhook-Id`.
     public let webhookID: String
     /// Whose secret signs it.

@@ -149,13 +149,15 @@ enum Migrations {
                 CREATE INDEX order_events_by_merchant ON order_events (merchant_id, id);
                 -- The callback outbox: one row per event of an order with a callback_url, written
                 -- in the change's transaction. A claimed row's next_attempt_at is pushed past the
-                -- attempt's timeout, so a crash mid-attempt sends it again after that (at least once).
+                -- attempt's timeout, so a crash mid-attempt sends it again after that (at least once);
+                -- its claim token makes sure only the latest claim's attempt decides what follows.
                 CREATE TABLE callback_deliveries (
                     event_id INTEGER PRIMARY KEY REFERENCES order_events (id),
                     order_id TEXT NOT NULL REFERENCES orders (id),
                     url TEXT NOT NULL,
                     state TEXT NOT NULL,
                     attempts INTEGER NOT NULL,
+                    claim_token INTEGER,
                     next_attempt_at INTEGER NOT NULL,
                     first_attempt_at INTEGER,
                     updated_at INTEGER NOT NULL

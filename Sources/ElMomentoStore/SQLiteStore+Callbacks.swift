@@ -20,27 +20,34 @@ extension SQLiteStore {
                 ORDER BY d.next_attempt_at LIMIT ?
                 """,
                 [.integer(now), .integer(Int64(limit))])
+            var random = SystemRandomNumberGenerator()
             let due = rows.map { row in
                 DueCallback(
-                    eventID: row[0].integer ?? 0, webhookID: row[1].text ?? "", merchantSlug: row[2].text ?? "",
-                    url: row[3].text ?? "", body: Array((row[4].text ?? "").utf8),
-                    attemptCount: Int(row[5].integer ?? 0), firstAttemptAtMilliseconds: row[6].integer ?? now)
+                    eventID: row[0].integer ?? 0, claimToken: Int64.random(in: 1...Int64.max, using: &random),
+                    webhookID: row[1].text ?? "", merchantSlug: row[2].text ?? "", url: row[3].text ?? "",
+                    body: Array((row[4].text ?? "").utf8), attemptCount: Int(row[5].integer ?? 0),
+                    firstAttemptAtMilliseconds: row[6].integer ?? now)
             }
             for callback in due {
                 try connection.query(
                     """
-                    UPDATE callback_deliveries SET next_attempt_at = ?, first_attempt_at = coalesce(first_attempt_at, ?)
+                    UPDATE callback_deliveries SET next_attempt_at = ?, first_attempt_at = coalesce(first_attempt_at, ?),
+                        claim_token = ?
                     WHERE event_id = ?
                     """,
-                    [.integer(now + leaseMilliseconds), .integer(now), .integer(callback.eventID)])
+                    [
+                        .integer(now + leaseMilliseconds), .integer(now), .integer(callback.claimToken),
+                        .integer(callback.eventID),
+                    ])
             }
             return due
         }
     }
 
     public func recordCallbackAttempt(
-        eventID: Int64, _ attempt: CallbackAttempt, outcome: CallbackOutcome
+        _ callback: DueCallback, _ attempt: CallbackAttempt, outcome: CallbackOutcome
     ) async throws {
+        let eventID = callback.eventID
         try await writer.write { connection in
             try connection.query(
                 """
@@ -60,10 +67,14 @@ extension SQLiteStore {
                 }
             try connection.query(
                 """
-                UPDATE callback_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
-                WHERE event_id = ?
+                UPDATE callback_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, updated_at = ?,
+                    claim_token = NULL
+                WHERE event_id = ? AND claim_token = ? AND state = 'pending'
                 """,
-                [.text(state), .integer(next), .integer(attempt.atMilliseconds), .integer(eventID)])
+                [
+                    .text(state), .integer(next), .integer(attempt.atMilliseconds), .integer(eventID),
+                    .integer(callback.claimToken),
+                ])
         }
     }
 
@@ -92,7 +103,7 @@ extension SQLiteStore {
             let updated = try connection.query(
                 """
                 UPDATE callback_deliveries SET state = 'pending', next_attempt_at = ?, first_attempt_at = NULL,
-                    updated_at = ?
+                    attempts = 0, claim_token = NULL, updated_at = ?
                 WHERE event_id = (SELECT id FROM order_events WHERE webhook_id = ?) RETURNING event_id
                 """,
                 [.integer(now), .integer(now), .text(webhookID)])

@@ -61,9 +61,9 @@ struct UnreachableStore: GatewayStore {
     func claimDueCallbacks(atMilliseconds now: Int64, leaseMilliseconds: Int64, limit: Int) async throws
         -> [DueCallback]
     { throw Unreachable() }
-    func recordCallbackAttempt(eventID: Int64, _ attempt: CallbackAttempt, outcome: CallbackOutcome) async throws {
-        throw Unreachable()
-    }
+    func recordCallbackAttempt(_ callback: DueCallback, _ attempt: CallbackAttempt, outcome: CallbackOutcome)
+        async throws
+    { throw Unreachable() }
     func callbacks(failedOnly: Bool, limit: Int) async throws -> [CallbackRecord] { throw Unreachable() }
     func retryCallback(webhookID: String, atMilliseconds now: Int64) async throws { throw Unreachable() }
 }

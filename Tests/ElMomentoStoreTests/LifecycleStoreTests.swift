@@ -129,20 +129,20 @@ import Testing
         #expect(due.map(\.webhookID) == [approved.webhookID] && due[0].firstAttemptAtMilliseconds == 4_000)
 
         try await store.recordCallbackAttempt(
-            eventID: due[0].eventID,
+            due[0],
             CallbackAttempt(atMilliseconds: 14_000, statusCode: 500, latencyMilliseconds: 3, error: nil),
             outcome: .retry(atMilliseconds: 20_000))
         #expect(try await store.claimDueCallbacks(atMilliseconds: 19_999, leaseMilliseconds: 10_000, limit: 10).isEmpty)
         due = try await store.claimDueCallbacks(atMilliseconds: 20_000, leaseMilliseconds: 10_000, limit: 10)
         #expect(due.map(\.attemptCount) == [1])
         try await store.recordCallbackAttempt(
-            eventID: due[0].eventID,
+            due[0],
             CallbackAttempt(atMilliseconds: 20_000, statusCode: 200, latencyMilliseconds: 2, error: nil),
             outcome: .delivered)
         due = try await store.claimDueCallbacks(atMilliseconds: 20_001, leaseMilliseconds: 10_000, limit: 10)
         #expect(due.map(\.webhookID) == [completed.webhookID])
         try await store.recordCallbackAttempt(
-            eventID: due[0].eventID,
+            due[0],
             CallbackAttempt(atMilliseconds: 20_001, statusCode: 410, latencyMilliseconds: 2, error: nil),
             outcome: .gaveUp)
 
@@ -192,5 +192,31 @@ extension LifecycleStoreTests {
                 "dep_paid is pending but has 1 settlements (needs none)",
                 "dep_unpaid is completed but has 0 settlements (needs one deposit_completed)",
             ])
+    }
+}
+
+extension LifecycleStoreTests {
+    @Test func onlyTheLatestClaimsAttemptDecidesWhatFollows() async throws {
+        _ = try await create(.deposit, "d-1", callbackURL: "http://127.0.0.1:9/a")
+        let event = try await change("dep_d-1", .complete, at: 3_000)
+        let first = try await store.claimDueCallbacks(atMilliseconds: 4_000, leaseMilliseconds: 1_000, limit: 1)
+        // The lease ran out (a stalled write, say): claimed again while the first attempt is still out.
+        let second = try await store.claimDueCallbacks(atMilliseconds: 5_000, leaseMilliseconds: 1_000, limit: 1)
+        #expect(first.map(\.webhookID) == [event.webhookID] && second.map(\.webhookID) == [event.webhookID])
+        try await store.recordCallbackAttempt(
+            second[0], CallbackAttempt(atMilliseconds: 5_001, statusCode: 200, latencyMilliseconds: 1, error: nil),
+            outcome: .delivered)
+        // The first attempt ends late and badly: kept in the history, but it changes nothing.
+        try await store.recordCallbackAttempt(
+            first[0], CallbackAttempt(atMilliseconds: 5_002, statusCode: nil, latencyMilliseconds: 1_002, error: "t"),
+            outcome: .retry(atMilliseconds: 9_000))
+        var record = try #require(try await store.callbacks(failedOnly: false, limit: 1).first)
+        #expect(record.state == .delivered && record.attemptCount == 1)
+
+        try await store.retryCallback(webhookID: event.webhookID, atMilliseconds: 6_000)
+        record = try #require(try await store.callbacks(failedOnly: false, limit: 1).first)
+        #expect(record.state == .pending && record.attemptCount == 0, "a fresh schedule counts from none")
+        let resent = try await store.claimDueCallbacks(atMilliseconds: 6_000, leaseMilliseconds: 1_000, limit: 1)
+        #expect(resent.first?.attemptCount == 0 && resent.first?.firstAttemptAtMilliseconds == 6_000)
     }
 }
