@@ -13,6 +13,9 @@ public final class CallbackDispatcher: Sendable {
     public struct Configuration: Sendable {
         /// Attempts in flight at once; more due callbacks wait their turn.
         public var inFlightMax = 64
+        /// Attempts in flight at once for one merchant, so that a merchant whose receiver is
+        /// slow or down holds a share of the attempts and never all of them.
+        public var inFlightPerMerchantMax = 16
         /// How long a receiver has to answer (SPEC 6: 10 s).
         public var timeoutSeconds = 10
         /// The scale of the retry schedule; 10 is the SPEC's (10 s, 30 s, 2 min, …).
@@ -58,16 +61,18 @@ public final class CallbackDispatcher: Sendable {
     /// Sends callbacks until the calling task is cancelled, then lets the attempts in flight
     /// finish (each within the timeout) and returns.
     public func run() async {
-        enum Finished { case attempt, tick }
+        enum Finished { case attempt(merchantSlug: String), tick }
         await withTaskGroup(of: Finished.self) { group in
             var inFlight = 0
+            var inFlightByMerchant: [String: Int] = [:]
             var tickPending = false
             while !Task.isCancelled {
-                let claimed = await claim(upTo: configuration.inFlightMax - inFlight)
+                let claimed = await claim(upTo: configuration.inFlightMax - inFlight, inFlight: inFlightByMerchant)
                 for callback in claimed {
+                    inFlightByMerchant[callback.merchantSlug, default: 0] += 1
                     group.addTask {
                         await self.attempt(callback)
-                        return .attempt
+                        return .attempt(merchantSlug: callback.merchantSlug)
                     }
                 }
                 inFlight += claimed.count
@@ -79,7 +84,10 @@ public final class CallbackDispatcher: Sendable {
                     tickPending = true
                 }
                 switch await group.next() {
-                case .attempt: inFlight -= 1
+                case .attempt(let merchantSlug):
+                    inFlight -= 1
+                    inFlightByMerchant[merchantSlug, default: 1] -= 1
+                    if inFlightByMerchant[merchantSlug] == 0 { inFlightByMerchant[merchantSlug] = nil }
                 case .tick: tickPending = false
                 case nil: return
                 }
@@ -87,15 +95,16 @@ public final class CallbackDispatcher: Sendable {
         }
     }
 
-    /// Up to `count` due callbacks, none when the store cannot be read (the next tick tries again).
-    private func claim(upTo count: Int) async -> [DueCallback] {
+    /// Up to `count` due callbacks, merchants taking turns, none when the store cannot be read
+    /// (the next tick tries again).
+    private func claim(upTo count: Int, inFlight: [String: Int]) async -> [DueCallback] {
         guard count > 0 else { return [] }
         let leaseMilliseconds =
             Int64(configuration.timeoutSeconds) * 1000 + Int64(configuration.leaseMarginMilliseconds)
         do {
             return try await store.claimDueCallbacks(
-                atMilliseconds: Int64(clock.millisecondsSince1970()), leaseMilliseconds: leaseMilliseconds, limit: count
-            )
+                atMilliseconds: Int64(clock.millisecondsSince1970()), leaseMilliseconds: leaseMilliseconds,
+                limit: count, perMerchantMax: configuration.inFlightPerMerchantMax, inFlight: inFlight)
         } catch {
             logger.log("error", "callbacks could not be claimed", [("error", .string(String(describing: error)))])
             return []

@@ -102,9 +102,13 @@ public protocol GatewayStore: Sendable {
 
     /// Takes up to `limit` callbacks due at `now` and holds them for `leaseMilliseconds` (an
     /// attempt's timeout and more): if their attempt is never recorded, as after a crash, they
-    /// fall due again then. Per order, only the oldest open callback is ever due.
-    func claimDueCallbacks(atMilliseconds now: Int64, leaseMilliseconds: Int64, limit: Int) async throws
-        -> [DueCallback]
+    /// fall due again then. Per order, only the oldest open callback is ever due. Merchants
+    /// take turns, each up to `perMerchantMax` in flight counting the `inFlight` it has (by
+    /// slug), so that one merchant's slow receiver never holds every attempt.
+    func claimDueCallbacks(
+        atMilliseconds now: Int64, leaseMilliseconds: Int64, limit: Int, perMerchantMax: Int,
+        inFlight: [String: Int]
+    ) async throws -> [DueCallback]
 
     /// Records an attempt to send `callback`, and what follows it, unless it was claimed again
     /// meanwhile (its lease ran out, an operator resent it): then only the attempt is kept, and

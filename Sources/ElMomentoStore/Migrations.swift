@@ -154,6 +154,7 @@ enum Migrations {
                 CREATE TABLE callback_deliveries (
                     event_id INTEGER PRIMARY KEY REFERENCES order_events (id),
                     order_id TEXT NOT NULL REFERENCES orders (id),
+                    merchant_id INTEGER NOT NULL REFERENCES merchants (id),
                     url TEXT NOT NULL,
                     state TEXT NOT NULL,
                     attempts INTEGER NOT NULL,
@@ -162,7 +163,10 @@ enum Migrations {
                     first_attempt_at INTEGER,
                     updated_at INTEGER NOT NULL
                 ) STRICT;
-                CREATE INDEX callback_deliveries_due ON callback_deliveries (next_attempt_at) WHERE state = 'pending';
+                -- Due callbacks are taken merchant by merchant, so that one merchant's slow receiver
+                -- cannot hold every attempt in flight while others' callbacks wait.
+                CREATE INDEX callback_deliveries_due ON callback_deliveries (merchant_id, next_attempt_at)
+                    WHERE state = 'pending';
                 CREATE INDEX callback_deliveries_open_by_order ON callback_deliveries (order_id, event_id)
                     WHERE state = 'pending';
                 CREATE INDEX callback_deliveries_failed ON callback_deliveries (event_id) WHERE state = 'failed';

@@ -2,33 +2,27 @@ import ElMomentoCore
 
 extension SQLiteStore {
     public func claimDueCallbacks(
-        atMilliseconds now: Int64, leaseMilliseconds: Int64, limit: Int
+        atMilliseconds now: Int64, leaseMilliseconds: Int64, limit: Int, perMerchantMax: Int,
+        inFlight: [String: Int]
     ) async throws -> [DueCallback] {
         try await writer.write { connection in
-            // Per order, only the oldest open callback is due: a later one waits until the
-            // earlier is acknowledged or has given up (SPEC 6).
-            let rows = try connection.query(
-                """
-                SELECT d.event_id, e.webhook_id, m.slug, d.url, e.payload, d.attempts, d.first_attempt_at
-                FROM callback_deliveries d
-                JOIN order_events e ON e.id = d.event_id
-                JOIN merchants m ON m.id = e.merchant_id
-                WHERE d.state = 'pending' AND d.next_attempt_at <= ?
-                AND NOT EXISTS (
-                    SELECT 1 FROM callback_deliveries earlier
-                    WHERE earlier.order_id = d.order_id AND earlier.state = 'pending' AND earlier.event_id < d.event_id)
-                ORDER BY d.next_attempt_at LIMIT ?
-                """,
-                [.integer(now), .integer(Int64(limit))])
-            var random = SystemRandomNumberGenerator()
-            let due = rows.map { row in
-                DueCallback(
-                    eventID: row[0].integer ?? 0, claimToken: Int64.random(in: 1...Int64.max, using: &random),
-                    webhookID: row[1].text ?? "", merchantSlug: row[2].text ?? "", url: row[3].text ?? "",
-                    body: Array((row[4].text ?? "").utf8), attemptCount: Int(row[5].integer ?? 0),
-                    firstAttemptAtMilliseconds: row[6].integer ?? now)
+            let merchants = try connection.query("SELECT id, slug FROM merchants ORDER BY id")
+            // Each merchant's oldest due callbacks, up to what it may still have in flight.
+            var candidates: [[DueCallback]] = []
+            for merchant in merchants {
+                let slug = merchant[1].text ?? ""
+                let room = min(perMerchantMax - inFlight[slug, default: 0], limit)
+                guard room > 0 else { continue }
+                let due = try Self.dueCallbacks(
+                    merchantID: merchant[0].integer ?? 0, slug: slug, atMilliseconds: now, limit: room, on: connection)
+                if !due.isEmpty { candidates.append(due) }
             }
-            for callback in due {
+            // Round-robin over the merchants, so that no merchant's backlog delays another's.
+            var claimed: [DueCallback] = []
+            for rank in 0..<(candidates.map(\.count).max() ?? 0) {
+                for due in candidates where rank < due.count && claimed.count < limit { claimed.append(due[rank]) }
+            }
+            for callback in claimed {
                 try connection.query(
                     """
                     UPDATE callback_deliveries SET next_attempt_at = ?, first_attempt_at = coalesce(first_attempt_at, ?),
@@ -40,7 +34,33 @@ extension SQLiteStore {
                         .integer(callback.eventID),
                     ])
             }
-            return due
+            return claimed
+        }
+    }
+
+    /// The merchant's due callbacks, oldest first. Per order, only the oldest open callback is
+    /// due: a later one waits until the earlier is acknowledged or has given up (SPEC 6).
+    private static func dueCallbacks(
+        merchantID: Int64, slug: String, atMilliseconds now: Int64, limit: Int, on connection: SQLiteConnection
+    ) throws -> [DueCallback] {
+        var random = SystemRandomNumberGenerator()
+        return try connection.query(
+            """
+            SELECT d.event_id, e.webhook_id, d.url, e.payload, d.attempts, d.first_attempt_at
+            FROM callback_deliveries d JOIN order_events e ON e.id = d.event_id
+            WHERE d.merchant_id = ? AND d.state = 'pending' AND d.next_attempt_at <= ?
+            AND NOT EXISTS (
+                SELECT 1 FROM callback_deliveries earlier
+                WHERE earlier.order_id = d.order_id AND earlier.state = 'pending' AND earlier.event_id < d.event_id)
+            ORDER BY d.next_attempt_at LIMIT ?
+            """,
+            [.integer(merchantID), .integer(now), .integer(Int64(limit))]
+        ).map { row in
+            DueCallback(
+                eventID: row[0].integer ?? 0, claimToken: Int64.random(in: 1...Int64.max, using: &random),
+                webhookID: row[1].text ?? "", merchantSlug: slug, url: row[2].text ?? "",
+                body: Array((row[3].text ?? "").utf8), attemptCount: Int(row[4].integer ?? 0),
+                firstAttemptAtMilliseconds: row[5].integer ?? now)
         }
     }
 

@@ -157,10 +157,11 @@ extension SQLiteStore {
         if let url = order.callbackURL, let eventID = eventRows.first?[0].integer {
             try connection.query(
                 """
-                INSERT INTO callback_deliveries (event_id, order_id, url, state, attempts, next_attempt_at, updated_at)
-                VALUES (?, ?, ?, 'pending', 0, ?, ?)
+                INSERT INTO callback_deliveries (event_id, order_id, merchant_id, url, state, attempts, next_attempt_at,
+                    updated_at)
+                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)
                 """,
-                [.integer(eventID), .text(order.id), .text(url), .integer(now), .integer(now)])
+                [.integer(eventID), .text(order.id), .integer(merchantID), .text(url), .integer(now), .integer(now)])
         }
         return event
     }

@@ -42,6 +42,9 @@ enum ServeCommand {
             help: "Scale of the callback retry schedule: 10 waits 10 s, 30 s, 2 min, … for 72 h (default 10)."),
         OptionSpec(name: "callbacks-in-flight-max", valueName: "N", help: "Callback attempts at once (default 64)."),
         OptionSpec(
+            name: "callbacks-in-flight-per-merchant-max", valueName: "N",
+            help: "Callback attempts at once for one merchant (default 16, at most the total)."),
+        OptionSpec(
             name: "callback-poll-interval-ms", valueName: "MS",
             help: "How often due callbacks are looked for when none is in flight (default 500)."),
         OptionSpec(
@@ -130,6 +133,10 @@ enum ServeCommand {
             try arguments.seconds("callback-backoff-base-seconds") ?? callbacks.backoffBaseSeconds
         callbacks.inFlightMax =
             try arguments.integer("callbacks-in-flight-max", in: 1...10_000) ?? callbacks.inFlightMax
+        callbacks.inFlightPerMerchantMax = min(
+            try arguments.integer("callbacks-in-flight-per-merchant-max", in: 1...10_000)
+                ?? callbacks.inFlightPerMerchantMax,
+            callbacks.inFlightMax)
         callbacks.pollIntervalMilliseconds =
             try arguments.integer("callback-poll-interval-ms", in: 10...60_000) ?? callbacks.pollIntervalMilliseconds
         return callbacks

@@ -88,6 +88,33 @@ import Testing
         }
     }
 
+    /// One merchant's receiver that never answers holds its share of the attempts, not all of
+    /// them: another merchant's callback goes out while the first's attempts still hang.
+    @Test func aMerchantWhoseReceiverHangsDoesNotDelayAnotherMerchantsCallbacks() async throws {
+        let slowSecret = try await createMerchant("slow")
+        let fastSecret = try await createMerchant("fast")
+        let hanging = try CallbackReceiver()
+        defer { hanging.stop() }
+        hanging.defaultAnswer = CallbackReceiver.Answer(delaySeconds: 30)
+        let receiver = try CallbackReceiver()
+        defer { receiver.stop() }
+        let arguments =
+            Self.fastCallbacks + ["--callbacks-in-flight-max", "2", "--callbacks-in-flight-per-merchant-max", "1"]
+        try await withGateway(arguments: arguments, databasePath: database) { gateway in
+            let slow = MerchantClient(port: gateway.port, merchant: "slow", secret: slowSecret)
+            for index in 0..<4 {
+                let id = try await createDeposit(slow, "slow-\(index)", callbackURL: hanging.url)
+                #expect(try await admin(["order", "complete", id]).status == 0)
+            }
+            #expect(await hanging.waitForRequests(count: 1, timeoutSeconds: 10))
+            let fast = MerchantClient(port: gateway.port, merchant: "fast", secret: fastSecret)
+            let id = try await createDeposit(fast, "fast-1", callbackURL: receiver.url)
+            #expect(try await admin(["order", "complete", id]).status == 0)
+            #expect(await receiver.waitForRequests(count: 1, timeoutSeconds: 10))
+            #expect(hanging.requests.count == 1 && hanging.concurrentRequestsMax == 1, "the slow merchant's share")
+        }
+    }
+
     @Test func withdrawalsMoveTheBalanceAtEachStepAndTellTheMerchantInOrder() async throws {
         let secret = try await createMerchant("shop", ["--withdrawal-fee-fixed", "1.00"])
         #expect(

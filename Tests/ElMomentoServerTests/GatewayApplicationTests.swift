@@ -58,9 +58,10 @@ struct UnreachableStore: GatewayStore {
     func events(merchantID: Int64, after webhookID: String?, limit: Int) async throws -> EventPage {
         throw Unreachable()
     }
-    func claimDueCallbacks(atMilliseconds now: Int64, leaseMilliseconds: Int64, limit: Int) async throws
-        -> [DueCallback]
-    { throw Unreachable() }
+    func claimDueCallbacks(
+        atMilliseconds now: Int64, leaseMilliseconds: Int64, limit: Int, perMerchantMax: Int,
+        inFlight: [String: Int]
+    ) async throws -> [DueCallback] { throw Unreachable() }
     func recordCallbackAttempt(_ callback: DueCallback, _ attempt: CallbackAttempt, outcome: CallbackOutcome)
         async throws
     { throw Unreachable() }

@@ -173,7 +173,8 @@ import Testing
 
     /// One attempt of every callback due now.
     private func attemptDue(_ dispatcher: CallbackDispatcher) async throws {
-        let due = try await gateway.store.claimDueCallbacks(atMilliseconds: now(), leaseMilliseconds: 40_000, limit: 10)
+        let due = try await gateway.store.claimDueCallbacks(
+            atMilliseconds: now(), leaseMilliseconds: 40_000, limit: 10, perMerchantMax: 10, inFlight: [:])
         for callback in due { await dispatcher.attempt(callback) }
     }
 }

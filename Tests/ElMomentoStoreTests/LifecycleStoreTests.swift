@@ -54,7 +54,8 @@ import Testing
         #expect(history.order.merchantSlug == "shop" && history.order.order.status == .completed)
         #expect(history.changes.map(\.status) == [.completed] && history.changes[0].reason == "because")
 
-        let due = try await store.claimDueCallbacks(atMilliseconds: 3_000, leaseMilliseconds: 40_000, limit: 10)
+        let due = try await store.claimDueCallbacks(
+            atMilliseconds: 3_000, leaseMilliseconds: 40_000, limit: 10, perMerchantMax: 10, inFlight: [:])
         #expect(due.map(\.webhookID) == [event.webhookID] && due[0].url == "http://127.0.0.1:9/cb")
         #expect(due[0].body == event.jsonObject().encoded(), "the stored body is the event, byte for byte")
         let page = try await store.events(merchantID: merchant.id, after: nil, limit: 10)
@@ -121,25 +122,35 @@ import Testing
         _ = try await create(.withdrawal, "w-1", callbackURL: "http://127.0.0.1:9/a")
         let approved = try await change("wd_w-1", .approve, at: 3_000)
         let completed = try await change("wd_w-1", .complete, at: 3_001)
-        var due = try await store.claimDueCallbacks(atMilliseconds: 4_000, leaseMilliseconds: 10_000, limit: 10)
+        var due = try await store.claimDueCallbacks(
+            atMilliseconds: 4_000, leaseMilliseconds: 10_000, limit: 10, perMerchantMax: 10, inFlight: [:])
         #expect(due.map(\.webhookID) == [approved.webhookID], "the later event waits for the earlier one")
-        #expect(try await store.claimDueCallbacks(atMilliseconds: 4_001, leaseMilliseconds: 10_000, limit: 10).isEmpty)
+        #expect(
+            try await store.claimDueCallbacks(
+                atMilliseconds: 4_001, leaseMilliseconds: 10_000, limit: 10, perMerchantMax: 10, inFlight: [:]
+            ).isEmpty)
         // Never recorded (a crash): due again when the lease ends, with its first attempt's time kept.
-        due = try await store.claimDueCallbacks(atMilliseconds: 14_000, leaseMilliseconds: 10_000, limit: 10)
+        due = try await store.claimDueCallbacks(
+            atMilliseconds: 14_000, leaseMilliseconds: 10_000, limit: 10, perMerchantMax: 10, inFlight: [:])
         #expect(due.map(\.webhookID) == [approved.webhookID] && due[0].firstAttemptAtMilliseconds == 4_000)
 
         try await store.recordCallbackAttempt(
             due[0],
             CallbackAttempt(atMilliseconds: 14_000, statusCode: 500, latencyMilliseconds: 3, error: nil),
             outcome: .retry(atMilliseconds: 20_000))
-        #expect(try await store.claimDueCallbacks(atMilliseconds: 19_999, leaseMilliseconds: 10_000, limit: 10).isEmpty)
-        due = try await store.claimDueCallbacks(atMilliseconds: 20_000, leaseMilliseconds: 10_000, limit: 10)
+        #expect(
+            try await store.claimDueCallbacks(
+                atMilliseconds: 19_999, leaseMilliseconds: 10_000, limit: 10, perMerchantMax: 10, inFlight: [:]
+            ).isEmpty)
+        due = try await store.claimDueCallbacks(
+            atMilliseconds: 20_000, leaseMilliseconds: 10_000, limit: 10, perMerchantMax: 10, inFlight: [:])
         #expect(due.map(\.attemptCount) == [1])
         try await store.recordCallbackAttempt(
             due[0],
             CallbackAttempt(atMilliseconds: 20_000, statusCode: 200, latencyMilliseconds: 2, error: nil),
             outcome: .delivered)
-        due = try await store.claimDueCallbacks(atMilliseconds: 20_001, leaseMilliseconds: 10_000, limit: 10)
+        due = try await store.claimDueCallbacks(
+            atMilliseconds: 20_001, leaseMilliseconds: 10_000, limit: 10, perMerchantMax: 10, inFlight: [:])
         #expect(due.map(\.webhookID) == [completed.webhookID])
         try await store.recordCallbackAttempt(
             due[0],
@@ -151,7 +162,8 @@ import Testing
         #expect(failed[0].eventName == "withdrawal.completed" && failed[0].state == .failed)
         #expect(try await store.callbacks(failedOnly: false, limit: 10).count == 2)
         try await store.retryCallback(webhookID: completed.webhookID, atMilliseconds: 30_000)
-        due = try await store.claimDueCallbacks(atMilliseconds: 30_000, leaseMilliseconds: 10_000, limit: 10)
+        due = try await store.claimDueCallbacks(
+            atMilliseconds: 30_000, leaseMilliseconds: 10_000, limit: 10, perMerchantMax: 10, inFlight: [:])
         #expect(due.map(\.webhookID) == [completed.webhookID] && due[0].firstAttemptAtMilliseconds == 30_000)
         await #expect(throws: StoreError.callbackNotFound("evt_none")) {
             try await store.retryCallback(webhookID: "evt_none", atMilliseconds: 1)
@@ -199,9 +211,11 @@ extension LifecycleStoreTests {
     @Test func onlyTheLatestClaimsAttemptDecidesWhatFollows() async throws {
         _ = try await create(.deposit, "d-1", callbackURL: "http://127.0.0.1:9/a")
         let event = try await change("dep_d-1", .complete, at: 3_000)
-        let first = try await store.claimDueCallbacks(atMilliseconds: 4_000, leaseMilliseconds: 1_000, limit: 1)
+        let first = try await store.claimDueCallbacks(
+            atMilliseconds: 4_000, leaseMilliseconds: 1_000, limit: 1, perMerchantMax: 1, inFlight: [:])
         // The lease ran out (a stalled write, say): claimed again while the first attempt is still out.
-        let second = try await store.claimDueCallbacks(atMilliseconds: 5_000, leaseMilliseconds: 1_000, limit: 1)
+        let second = try await store.claimDueCallbacks(
+            atMilliseconds: 5_000, leaseMilliseconds: 1_000, limit: 1, perMerchantMax: 1, inFlight: [:])
         #expect(first.map(\.webhookID) == [event.webhookID] && second.map(\.webhookID) == [event.webhookID])
         try await store.recordCallbackAttempt(
             second[0], CallbackAttempt(atMilliseconds: 5_001, statusCode: 200, latencyMilliseconds: 1, error: nil),
@@ -216,7 +230,36 @@ extension LifecycleStoreTests {
         try await store.retryCallback(webhookID: event.webhookID, atMilliseconds: 6_000)
         record = try #require(try await store.callbacks(failedOnly: false, limit: 1).first)
         #expect(record.state == .pending && record.attemptCount == 0, "a fresh schedule counts from none")
-        let resent = try await store.claimDueCallbacks(atMilliseconds: 6_000, leaseMilliseconds: 1_000, limit: 1)
+        let resent = try await store.claimDueCallbacks(
+            atMilliseconds: 6_000, leaseMilliseconds: 1_000, limit: 1, perMerchantMax: 1, inFlight: [:])
         #expect(resent.first?.attemptCount == 0 && resent.first?.firstAttemptAtMilliseconds == 6_000)
+    }
+}
+
+extension LifecycleStoreTests {
+    @Test func merchantsTakeTurnsAndABusyMerchantWaitsForRoom() async throws {
+        let other = try await store.createMerchant(
+            slug: "other", settings: MerchantSettings(), sealedSecret: [4], atMilliseconds: 1_000)
+        for index in 0..<5 {
+            _ = try await create(.deposit, "busy-\(index)", callbackURL: "http://127.0.0.1:9/slow")
+            try await change("dep_busy-\(index)", .complete, at: 3_000 + Int64(index))
+        }
+        var late = Order(
+            id: "dep_late", orderID: "late", kind: .deposit, status: .pending, amountMinorUnits: 100, currency: dop,
+            feeMinorUnits: 0, callbackURL: "http://127.0.0.1:9/fast", paymentURL: nil, payerDetails: nil,
+            environment: .sandbox, failureReason: nil, createdAtMilliseconds: 2_000, updatedAtMilliseconds: 2_000)
+        late.expiresAtMilliseconds = 9_000_000
+        _ = try await store.createOrder(late, merchantID: other.id, fingerprint: "late") {}
+        try await change("dep_late", .complete, at: 3_100)
+
+        let turns = try await store.claimDueCallbacks(
+            atMilliseconds: 4_000, leaseMilliseconds: 10_000, limit: 3, perMerchantMax: 16, inFlight: [:])
+        #expect(turns.map(\.merchantSlug) == ["shop", "other", "shop"], "the newer merchant does not wait its turn")
+        let full = try await store.claimDueCallbacks(
+            atMilliseconds: 5_000, leaseMilliseconds: 1_000, limit: 10, perMerchantMax: 2, inFlight: ["shop": 2])
+        #expect(full.isEmpty, "shop has its share in flight, and other's callback is out")
+        let room = try await store.claimDueCallbacks(
+            atMilliseconds: 5_000, leaseMilliseconds: 1_000, limit: 10, perMerchantMax: 3, inFlight: ["shop": 2])
+        #expect(room.count == 1 && room[0].merchantSlug == "shop")
     }
 }
