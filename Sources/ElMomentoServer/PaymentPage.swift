@@ -5,6 +5,8 @@ import ElMomentoCore
 struct PaymentPage {
     let deposit: Order
     let merchantSlug: String
+    /// Pending, but past its time to live: shown as expired, with nothing to click.
+    let isPastItsTime: Bool
 
     /// The page a token that opens no deposit gets.
     static let notFound = document(
@@ -24,7 +26,7 @@ struct PaymentPage {
             <dt>Status</dt><dd id="status">\(Self.escaped(deposit.status.rawValue))</dd>
             </dl>
             """
-        body += deposit.status == .pending ? pendingPart : settledPart
+        body += deposit.status == .pending && !isPastItsTime ? pendingPart : settledPart
         if deposit.environment == .sandbox {
             body += #"<p class="note">Sandbox: no real money moves.</p>"#
         }
@@ -50,7 +52,7 @@ struct PaymentPage {
         switch deposit.status {
         case .completed: #"<p class="result ok">Payment received. Thank you.</p>"#
         case .failed: #"<p class="result">The payment failed. Ask the merchant for a new payment link.</p>"#
-        case .expired: #"<p class="result">This payment link has expired.</p>"#
+        case .expired, .pending: #"<p class="result">This payment link has expired.</p>"#
         default: #"<p class="result">This payment was cancelled.</p>"#
         }
     }

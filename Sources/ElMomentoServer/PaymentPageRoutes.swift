@@ -27,7 +27,9 @@ struct PaymentPageRoutes: Sendable {
 
     private func show(_ context: RequestContext) async throws -> HTTPResponse {
         guard let found = try await deposit(context) else { return Self.page(PaymentPage.notFound, status: 404) }
-        return Self.page(PaymentPage(deposit: found.order, merchantSlug: found.merchantSlug).html)
+        return Self.page(
+            PaymentPage(deposit: found.order, merchantSlug: found.merchantSlug, isPastItsTime: isPastItsTime(found.order))
+                .html)
     }
 
     /// A sandbox button: settles the deposit as its payer, then shows the page again
@@ -36,6 +38,10 @@ struct PaymentPageRoutes: Sendable {
         guard store.environment == .sandbox, let found = try await deposit(context) else {
             return Self.page(PaymentPage.notFound, status: 404)
         }
+        var response = HTTPResponse(status: 303)
+        response.headers.add("Location", "/pay/\(context.parameters["token"] ?? "")")
+        // Past its time to live the link is dead, whether or not the sweeper got to it yet.
+        guard !isPastItsTime(found.order) else { return response }
         let reason = action == .fail ? "The payer's payment failed (sandbox simulation)." : nil
         do {
             _ = try await store.changeOrder(id: found.order.id, atMilliseconds: Int64(clock.millisecondsSince1970())) {
@@ -45,9 +51,12 @@ struct PaymentPageRoutes: Sendable {
         } catch is OrderTransitionRefused {
             // Settled meanwhile (a second click, the sweeper): the page shows how it ended.
         }
-        var response = HTTPResponse(status: 303)
-        response.headers.add("Location", "/pay/\(context.parameters["token"] ?? "")")
         return response
+    }
+
+    private func isPastItsTime(_ deposit: Order) -> Bool {
+        deposit.status == .pending
+            && deposit.expiresAtMilliseconds.map { Int64(clock.millisecondsSince1970()) >= $0 } == true
     }
 
     private func deposit(_ context: RequestContext) async throws -> MerchantOrder? {

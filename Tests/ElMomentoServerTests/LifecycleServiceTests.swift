@@ -198,3 +198,19 @@ final class ScriptedTransport: CallbackSending {
         }
     }
 }
+
+extension LifecycleServiceTests {
+    @Test func afterDowntimeADepositPastItsTimeExpiresRatherThanSettlesAndItsPageIsDead() async throws {
+        let sweeper = DepositSweeper(store: gateway.store, clock: gateway.clock, autoSettleSeconds: 10)
+        let order = try await createDeposit("d-1")
+        gateway.clock.advance(seconds: 31 * 60)
+        let token = try #require(order.paymentToken)
+        let click = await gateway.send(HTTPRequest(id: "req_click", method: "POST", target: "/pay/\(token)/simulate-payment"))
+        let statusAfterClick = try await status(order)
+        #expect(click.status == 303 && statusAfterClick == .pending, "a dead link settles nothing")
+        let page = await gateway.send(HTTPRequest(id: "req_page", method: "GET", target: "/pay/\(token)"))
+        #expect(page.text.contains("expired") && !page.text.contains("<form"))
+        #expect(try await sweeper.sweep() == 1)
+        #expect(try await status(order) == .expired)
+    }
+}
