@@ -15,17 +15,22 @@ import Testing
 /// - `verify-callback`: exits 0 for the callback in `callback.json` with `X_TIMESTAMP`
 ///   and `SIGNATURE`, non-zero for one not signed with the secret;
 /// - `callback-receiver`: serves on `PORT`, answering 2xx to a genuine callback and 401 to
-///   any other.
+///   any other;
+/// - `package` (Swift only): the `Package.swift` the Swift blocks are built with, each as
+///   the executable target its `target=` names (see `GuideSwiftPackage`).
 ///
 /// `json` blocks are parsed. Any other block fails the test, so none goes unchecked.
 @Suite struct IntegrationGuideTests {
-    /// How each language's blocks run: the command `/usr/bin/env` finds, and the file
-    /// extension. A Swift block needs an entry here before the guide can carry one.
+    /// How each scripting language's blocks run: the command `/usr/bin/env` finds, and the
+    /// file extension. Swift blocks are compiled instead, by `GuideSwiftPackage`.
     static let runners: [String: (command: String, fileExtension: String)] = [
         "sh": ("sh", "sh"),
         "python": ("python3", "py"),
         "javascript": ("node", "js"),
     ]
+
+    /// Every language a block may be in besides `json`.
+    static let languages = Set(runners.keys).union(["swift"])
 
     static let modes: Set<String> = [
         "environment", "worked-example-v1", "worked-example-v2", "create", "read", "verify-callback",
@@ -47,8 +52,9 @@ import Testing
                     "\(block) is not valid JSON")
                 continue
             }
-            #expect(Self.runners[block.language] != nil, "\(block): no runner for \(block.language) blocks")
-            #expect(Self.modes.contains(block.test ?? ""), "\(block): test=\(block.test ?? "nothing") is no mode")
+            #expect(Self.languages.contains(block.language), "\(block): no runner for \(block.language) blocks")
+            let modes = block.language == "swift" ? Self.modes.union(["package"]) : Self.modes
+            #expect(modes.contains(block.test ?? ""), "\(block): test=\(block.test ?? "nothing") is no mode")
         }
     }
 
@@ -56,8 +62,8 @@ import Testing
         let creating = Set(guide.blocks.filter { $0.test == "create" }.map(\.language))
         let checking = Set(
             guide.blocks.filter { ["verify-callback", "callback-receiver"].contains($0.test) }.map(\.language))
-        #expect(creating == ["sh", "python", "javascript"])
-        #expect(checking == ["sh", "python", "javascript"])
+        #expect(creating == ["sh", "python", "javascript", "swift"])
+        #expect(checking == ["sh", "python", "javascript", "swift"])
     }
 
     @Test func theEnvironmentBlockNamesTheVariablesTheExamplesAreGiven() throws {
@@ -73,14 +79,16 @@ import Testing
             ("worked-example-v1", "Signature, version 1"), ("worked-example-v2", "Signature, version 2"),
         ] {
             let block = try #require(guide.blocks.first { $0.test == mode })
-            let result = try await Self.run(block, environment: [:], in: try Self.temporaryFolder())
+            let result = try await run(block, environment: [:], in: try Self.temporaryFolder())
             #expect(result.status == 0, "\(block): \(result.standardError)")
             #expect(result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == guide.workedExample[row])
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func theExamplesCreateAndReadDepositsOnTheGateway() async throws {
+        // Built before the gateway starts, which then serves only the examples' requests.
+        _ = try await GuideSwiftPackage.shared.executables(of: guide)
         try await withGateway(arguments: ["--demo"]) { gateway in
             let client = try gateway.demoClient()
             let environment = [
@@ -88,7 +96,7 @@ import Testing
                 "ELMOMENTO_SECRET": client.secret,
             ]
             for block in guide.blocks where ["create", "read"].contains(block.test) {
-                let result = try await Self.run(block, environment: environment, in: try Self.temporaryFolder())
+                let result = try await run(block, environment: environment, in: try Self.temporaryFolder())
                 // curl's header lines end in CR LF, which Swift counts as one character.
                 let lines = result.standardOutput.components(separatedBy: .newlines).filter { !$0.isEmpty }
                 let expectedStatus = block.test == "create" ? "201" : "200"
@@ -106,7 +114,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func theCallbackChecksTellAGenuineCallbackFromOthers() async throws {
         let secret = "sk_test_integrationguide0123456789ab"
         let sample = try #require(guide.blocks.first { $0.attributes["example"] == "callback" }).code
@@ -115,7 +123,7 @@ import Testing
             for (callback, isGenuine) in callbacks.forSavedCallback {
                 let folder = try Self.temporaryFolder()
                 try Data(callback.body).write(to: folder.appendingPathComponent("callback.json"))
-                let result = try await Self.run(
+                let result = try await run(
                     block,
                     environment: [
                         "ELMOMENTO_SECRET": secret, "X_TIMESTAMP": callback.timestamp,
@@ -158,14 +166,20 @@ import Testing
         #expect(receiver.printed.contains("deposit.completed"), "\(block) printed: \(receiver.printed)")
     }
 
-    /// Writes `block` to a file in `folder` and runs it there to its end.
-    private static func run(_ block: IntegrationGuide.CodeBlock, environment: [String: String], in folder: URL)
+    /// Runs `block` in `folder` to its end: a script written to a file there, or a Swift
+    /// block's executable.
+    private func run(_ block: IntegrationGuide.CodeBlock, environment: [String: String], in folder: URL)
         async throws -> CommandResult
     {
-        let (command, file) = try written(block, in: folder)
+        guard block.language == "swift" else {
+            let (command, file) = try Self.written(block, in: folder)
+            return try await runProgram(
+                "/usr/bin/env", [command, file.path], environment: environment, workingDirectory: folder,
+                timeoutSeconds: 30)
+        }
+        let executable = try await GuideSwiftPackage.shared.executable(for: block, of: guide)
         return try await runProgram(
-            "/usr/bin/env", [command, file.path], environment: environment, workingDirectory: folder,
-            timeoutSeconds: 30)
+            executable.path, [], environment: environment, workingDirectory: folder, timeoutSeconds: 30)
     }
 
     /// Writes `block` to a file in `folder` and starts it there.
