@@ -43,11 +43,13 @@ public struct DepositSweeper: Sendable {
         // Expired first: a deposit past its time to live is never settled by a sweep that comes late.
         let expiring = try await store.pendingDepositIDs(
             dueBy: .expiringBy(milliseconds: now), limit: Self.depositsPerSweepMax)
-        var changed = try await apply(.expire, by: .expirySweeper, reason: "Not paid within its time to live.", to: expiring)
+        var changed = try await apply(
+            .expire, by: .expirySweeper, reason: "Not paid within its time to live.", to: expiring)
         if let autoSettleSeconds {
             let due = try await store.pendingDepositIDs(
                 dueBy: .createdBy(milliseconds: now - Int64(autoSettleSeconds) * 1000), limit: Self.depositsPerSweepMax)
-            changed += try await apply(.complete, by: .sandboxAutoSettle, reason: "Settled automatically (sandbox).", to: due)
+            changed += try await apply(
+                .complete, by: .sandboxAutoSettle, reason: "Settled automatically (sandbox).", to: due)
         }
         return changed
     }

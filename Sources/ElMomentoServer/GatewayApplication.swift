@@ -24,14 +24,16 @@ public struct GatewayApplication: HTTPResponder {
     private let clock: any GatewayClock
 
     /// The gateway over `store`, whose merchant secrets `vault` opens; `publicURL` is
-    /// the base of `payment_url`, and `rateLimits` the limits beside each merchant's own.
+    /// the base of `payment_url`, `rateLimits` the limits beside each merchant's own, and
+    /// `paymentInstructions` what production payment pages tell payers to do.
     public init(
         store: some GatewayStore,
         vault: SecretVault,
         publicURL: PublicURL,
         logger: Logger,
         clock: some GatewayClock = SystemClock(),
-        rateLimits: RateLimitConfiguration = RateLimitConfiguration()
+        rateLimits: RateLimitConfiguration = RateLimitConfiguration(),
+        paymentInstructions: String? = nil
     ) {
         self.logger = logger
         self.clock = clock
@@ -47,7 +49,7 @@ public struct GatewayApplication: HTTPResponder {
         OrderRoutes(kind: .withdrawal, store: store, gate: gate, clock: clock, publicURL: publicURL)
             .register(in: &router, collection: "withdrawalorders")
         EventRoutes(store: store, gate: gate).register(in: &router)
-        PaymentPageRoutes(store: store, clock: clock).register(in: &router)
+        PaymentPageRoutes(store: store, clock: clock, instructions: paymentInstructions).register(in: &router)
         router.add("GET", "/api/{merchant}/balance") { context in
             try await gate.serve(context) { merchant in
                 let balances = try await store.balances(merchantID: merchant.id)

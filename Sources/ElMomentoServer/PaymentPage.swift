@@ -7,6 +7,9 @@ struct PaymentPage {
     let merchantSlug: String
     /// Pending, but past its time to live: shown as expired, with nothing to click.
     let isPastItsTime: Bool
+    /// Where a production payer sends the money (the gateway's bank account), as the
+    /// operator wrote it; `nil` when not configured.
+    let instructions: String?
 
     /// The page a token that opens no deposit gets.
     static let notFound = document(
@@ -35,7 +38,10 @@ struct PaymentPage {
 
     private var pendingPart: String {
         guard deposit.environment == .sandbox else {
-            return """
+            let destination = instructions.map {
+                #"<p class="instructions" id="instructions">"# + Self.escaped($0) + "</p>"
+            }
+            return (destination ?? "") + """
                 <p>Transfer exactly this amount and write the reference above on the transfer.
                 Your payment is confirmed when the transfer arrives; you may close this page.</p>
                 """
@@ -73,6 +79,7 @@ struct PaymentPage {
         button{width:100%;padding:.9rem;font-size:1rem;border:0;border-radius:8px;background:#1f6feb;color:#fff;
         margin-top:.8rem;cursor:pointer}
         button.secondary{background:#e5e7eb;color:#1d2433}
+        .instructions{white-space:pre-line;background:#f4f5f7;border-radius:8px;padding:.8rem}
         .result{font-weight:600}.ok{color:#137333}.note{color:#8a5300;font-size:.85rem;margin-top:1.5rem}
         </style></head>
         <body><main>\(body)</main></body></html>

@@ -14,6 +14,8 @@ struct PaymentPageRoutes: Sendable {
 
     let store: any GatewayStore
     let clock: any GatewayClock
+    /// Where production payers send the money, shown on every production page.
+    let instructions: String?
 
     func register(in router: inout Router<RouteHandler>) {
         router.add("GET", "/pay/{token}") { context in try await show(context) }
@@ -28,8 +30,10 @@ struct PaymentPageRoutes: Sendable {
     private func show(_ context: RequestContext) async throws -> HTTPResponse {
         guard let found = try await deposit(context) else { return Self.page(PaymentPage.notFound, status: 404) }
         return Self.page(
-            PaymentPage(deposit: found.order, merchantSlug: found.merchantSlug, isPastItsTime: isPastItsTime(found.order))
-                .html)
+            PaymentPage(
+                deposit: found.order, merchantSlug: found.merchantSlug, isPastItsTime: isPastItsTime(found.order),
+                instructions: instructions
+            ).html)
     }
 
     /// A sandbox button: settles the deposit as its payer, then shows the page again

@@ -71,6 +71,9 @@ enum ServeCommand {
                     name: "demo", valueName: nil,
                     help: "Sandbox only: create the merchant 1xbet if missing and print its secret."),
                 OptionSpec(
+                    name: "payment-instructions", valueName: "TEXT",
+                    help: "Production: where payers send the money (bank, account, holder), shown on payment pages."),
+                OptionSpec(
                     name: "sandbox-auto-settle", valueName: "SECONDS",
                     help: "Sandbox only: complete pending deposits this long after creation (default off)."),
                 StoreOptions.keyFileSpec,
@@ -188,7 +191,8 @@ enum ServeCommand {
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let publicURL = PublicURL(givenPublicURL ?? "http://\(host):\(configuration.port)")
         let application = GatewayApplication(
-            store: store, vault: vault, publicURL: publicURL, logger: logger, rateLimits: rateLimits)
+            store: store, vault: vault, publicURL: publicURL, logger: logger, rateLimits: rateLimits,
+            paymentInstructions: arguments.string("payment-instructions"))
         let server = try HTTPServer(configuration: configuration, responder: application)
         if givenPublicURL == nil && configuration.port == 0 {
             // The port is known only now; no client knows it before the line below tells it.

@@ -130,7 +130,8 @@ import Testing
     }
 
     @Test func theProductionPageShowsInstructionsAndHasNoButtons() async throws {
-        let production = try await TestGateway(environment: .production)
+        let production = try await TestGateway(
+            environment: .production, paymentInstructions: "Banco Popular <DOP>\nAccount 123-456\nElMomento SRL")
         let response = await production.send(
             production.request(
                 "POST", "/api/shop/orders/",
@@ -140,6 +141,8 @@ import Testing
         let path = String(paymentURL.dropFirst("https://pay.example".count))
         let page = await production.send(HTTPRequest(id: "req_page", method: "GET", target: path))
         #expect(page.status == 200 && page.text.contains("write the reference") && !page.text.contains("<form"))
+        #expect(
+            page.text.contains("Banco Popular &lt;DOP&gt;\nAccount 123-456"), "the operator's instructions, escaped")
         let click = await production.send(
             HTTPRequest(id: "req_click", method: "POST", target: path + "/simulate-payment"))
         #expect(click.status == 404)
@@ -205,7 +208,8 @@ extension LifecycleServiceTests {
         let order = try await createDeposit("d-1")
         gateway.clock.advance(seconds: 31 * 60)
         let token = try #require(order.paymentToken)
-        let click = await gateway.send(HTTPRequest(id: "req_click", method: "POST", target: "/pay/\(token)/simulate-payment"))
+        let click = await gateway.send(
+            HTTPRequest(id: "req_click", method: "POST", target: "/pay/\(token)/simulate-payment"))
         let statusAfterClick = try await status(order)
         #expect(click.status == 303 && statusAfterClick == .pending, "a dead link settles nothing")
         let page = await gateway.send(HTTPRequest(id: "req_page", method: "GET", target: "/pay/\(token)"))

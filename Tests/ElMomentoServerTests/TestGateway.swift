@@ -36,7 +36,7 @@ struct TestGateway {
 
     init(
         settings: MerchantSettings = MerchantSettings(), environment: GatewayEnvironment = .sandbox,
-        rateLimits: RateLimitConfiguration = RateLimitConfiguration()
+        rateLimits: RateLimitConfiguration = RateLimitConfiguration(), paymentInstructions: String? = nil
     ) async throws {
         store = try SQLiteStore(path: Self.temporaryDatabasePath(), requested: environment)
         vault = try SecretVault(key: SecureRandom.bytes(count: 32))
@@ -45,7 +45,7 @@ struct TestGateway {
             atMilliseconds: 1)
         application = GatewayApplication(
             store: store, vault: vault, publicURL: PublicURL("https://pay.example/"), logger: log.logger,
-            clock: clock, rateLimits: rateLimits)
+            clock: clock, rateLimits: rateLimits, paymentInstructions: paymentInstructions)
     }
 
     /// A request to `target` signed with version 1 at the clock's time (moved by
