@@ -119,6 +119,9 @@ public protocol GatewayStore: Sendable {
     /// Callbacks, newest first; only those that gave up when `failedOnly`.
     func callbacks(failedOnly: Bool, limit: Int) async throws -> [CallbackRecord]
 
+    /// The callback of event `webhookID` with every attempt made, oldest first.
+    func callbackHistory(webhookID: String) async throws -> CallbackHistory?
+
     /// Makes the callback of event `webhookID` due now with a fresh retry schedule, its
     /// attempts counted again from none (`admin callbacks retry`); `StoreError.callbackNotFound`
     /// when it has none.
@@ -237,6 +240,14 @@ public enum CallbackOutcome: Sendable, Equatable {
     case retry(atMilliseconds: Int64)
     /// No more attempts (72 hours passed, or `410 Gone`); an operator may resend.
     case gaveUp
+}
+
+/// A callback and every attempt to send it (`admin callbacks show`).
+public struct CallbackHistory: Sendable, Equatable {
+    /// The callback.
+    public let callback: CallbackRecord
+    /// Its attempts, oldest first.
+    public let attempts: [CallbackAttempt]
 }
 
 /// A callback as an operator sees it (`admin callbacks list`).

@@ -101,21 +101,46 @@ extension SQLiteStore {
     public func callbacks(failedOnly: Bool, limit: Int) async throws -> [CallbackRecord] {
         try await readers.read { connection in
             try connection.query(
-                """
-                SELECT e.webhook_id, e.order_id, m.slug, o.kind || '.' || e.to_status, d.url, d.state, d.attempts, d.next_attempt_at,
-                    d.updated_at, a.status_code, a.error
-                FROM callback_deliveries d
-                JOIN order_events e ON e.id = d.event_id
-                JOIN merchants m ON m.id = e.merchant_id
-                JOIN orders o ON o.id = e.order_id
-                LEFT JOIN callback_attempts a ON a.id = (
-                    SELECT max(id) FROM callback_attempts WHERE event_id = d.event_id)
-                \(failedOnly ? "WHERE d.state = 'failed'" : "")
-                ORDER BY d.event_id DESC LIMIT ?
-                """,
+                Self.callbackRecords(where: failedOnly ? "d.state = 'failed'" : "1")
+                    + " ORDER BY d.event_id DESC LIMIT ?",
                 [.integer(Int64(limit))]
             ).map(CallbackRecord.init)
         }
+    }
+
+    public func callbackHistory(webhookID: String) async throws -> CallbackHistory? {
+        try await readers.read { connection in
+            guard
+                let record = try connection.query(Self.callbackRecords(where: "e.webhook_id = ?"), [.text(webhookID)])
+                    .first.map(CallbackRecord.init)
+            else { return nil }
+            let attempts = try connection.query(
+                """
+                SELECT a.attempted_at, a.status_code, a.latency_ms, a.error FROM callback_attempts a
+                JOIN order_events e ON e.id = a.event_id WHERE e.webhook_id = ? ORDER BY a.id
+                """,
+                [.text(webhookID)]
+            ).map { row in
+                CallbackAttempt(
+                    atMilliseconds: row[0].integer ?? 0, statusCode: row[1].integer.map(Int.init),
+                    latencyMilliseconds: row[2].integer ?? 0, error: row[3].text)
+            }
+            return CallbackHistory(callback: record, attempts: attempts)
+        }
+    }
+
+    /// Callbacks as operators see them, with their last attempt, matching `condition`.
+    private static func callbackRecords(where condition: String) -> String {
+        """
+        SELECT e.webhook_id, e.order_id, m.slug, o.kind || '.' || e.to_status, d.url, d.state, d.attempts,
+            d.next_attempt_at, d.updated_at, a.status_code, a.error
+        FROM callback_deliveries d
+        JOIN order_events e ON e.id = d.event_id
+        JOIN merchants m ON m.id = e.merchant_id
+        JOIN orders o ON o.id = e.order_id
+        LEFT JOIN callback_attempts a ON a.id = (SELECT max(id) FROM callback_attempts WHERE event_id = d.event_id)
+        WHERE \(condition)
+        """
     }
 
     public func retryCallback(webhookID: String, atMilliseconds now: Int64) async throws {

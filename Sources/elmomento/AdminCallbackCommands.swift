@@ -5,7 +5,7 @@ import ElMomentoStore
 /// what gave up (SPEC 6, 8). The running server sends; these commands only read and
 /// schedule.
 enum AdminCallbackCommands {
-    static let commands: [Command] = [list, retry]
+    static let commands: [Command] = [list, show, retry]
 
     static let list = Command(
         spec: CommandSpec(
@@ -37,6 +37,34 @@ enum AdminCallbackCommands {
         return 0
     }
 
+    static let show = Command(
+        spec: CommandSpec(
+            words: ["admin", "callbacks", "show"], summary: "Show a callback and every attempt to send it.",
+            arguments: ["ID"], options: StoreOptions.specs + [StoreOptions.jsonSpec])
+    ) { arguments in
+        let id = arguments.positionals[0]
+        let store = try StoreOptions.open(arguments)
+        guard let history = try waitFor({ try await store.callbackHistory(webhookID: id) }) else {
+            throw UsageError(message: StoreError.callbackNotFound(id).description, suggestsHelp: false)
+        }
+        if arguments.has("json") {
+            guard case .object(let members) = jsonObject(history.callback) else { return 1 }
+            printJSON(.object(members + [("attempts", .array(history.attempts.map(jsonObject)))]))
+            return 0
+        }
+        let callback = history.callback
+        print("\(callback.webhookID) \(callback.eventName) of \(callback.orderID) (\(callback.merchantSlug))")
+        print("to \(callback.url): \(callback.state.rawValue), \(callback.attemptCount) attempt(s) counted")
+        print("AT".padded(26) + "STATUS".padded(8) + "LATENCY".padded(10) + "ERROR")
+        for attempt in history.attempts {
+            print(
+                RFC3339.format(millisecondsSince1970: attempt.atMilliseconds).padded(26)
+                    + (attempt.statusCode.map(String.init) ?? "-").padded(8)
+                    + "\(attempt.latencyMilliseconds) ms".padded(10) + (attempt.error ?? ""))
+        }
+        return 0
+    }
+
     static let retry = Command(
         spec: CommandSpec(
             words: ["admin", "callbacks", "retry"],
@@ -54,6 +82,14 @@ enum AdminCallbackCommands {
             print("\(id) is due now; the running server sends it within seconds.")
         }
         return 0
+    }
+
+    private static func jsonObject(_ attempt: CallbackAttempt) -> JSONValue {
+        .object([
+            ("at", .string(RFC3339.format(millisecondsSince1970: attempt.atMilliseconds))),
+            ("status_code", attempt.statusCode.map { .integer($0) } ?? .null),
+            ("latency_ms", .integer(attempt.latencyMilliseconds)), ("error", .optional(attempt.error)),
+        ])
     }
 
     private static func jsonObject(_ callback: CallbackRecord) -> JSONValue {

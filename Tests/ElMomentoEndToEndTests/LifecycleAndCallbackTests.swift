@@ -61,6 +61,11 @@ import Testing
             #expect(Set(attempts.map(\.body)).count == 1, "the same body bytes every time")
             for attempt in attempts { expectSigned(attempt, with: secret) }
             #expect(try await eventually(within: 5) { try await callbackStates() == ["delivered/3"] })
+            let webhookID = try #require(attempts.first?.header("Webhook-Id"))
+            let shown = try await admin(["callbacks", "show", webhookID, "--json"])
+            let history = try JSONSerialization.jsonObject(with: Data(shown.standardOutput.utf8)) as? [String: Any]
+            let statuses = (history?["attempts"] as? [[String: Any]])?.map { $0["status_code"] as? Int }
+            #expect(statuses == [500, 503, 200], "every attempt is recorded")
         }
     }
 

@@ -66,6 +66,7 @@ struct UnreachableStore: GatewayStore {
         async throws
     { throw Unreachable() }
     func callbacks(failedOnly: Bool, limit: Int) async throws -> [CallbackRecord] { throw Unreachable() }
+    func callbackHistory(webhookID: String) async throws -> CallbackHistory? { throw Unreachable() }
     func retryCallback(webhookID: String, atMilliseconds now: Int64) async throws { throw Unreachable() }
 }
 
