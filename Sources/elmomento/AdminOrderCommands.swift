@@ -27,6 +27,9 @@ enum AdminOrderCommands {
         let limit = try arguments.integer("limit", in: 1...1000) ?? 50
         let merchant = arguments.string("merchant")
         let store = try StoreOptions.open(arguments)
+        if let merchant, try waitFor({ try await store.merchants() }).allSatisfy({ $0.slug != merchant }) {
+            throw UsageError(message: StoreError.merchantNotFound(merchant).description, suggestsHelp: false)
+        }
         let orders = try waitFor {
             try await store.operatorOrders(merchantSlug: merchant, status: status, limit: limit)
         }

@@ -170,6 +170,7 @@ import Testing
                 #expect(refused.standardError.contains("its status is final"), "\(refused.standardError)")
             }
             #expect(try await admin(["order", "complete", "dep_unknown"]).status == 2)
+            #expect(try await admin(["order", "list", "--merchant", "nosuch"]).status == 2)
             #expect(try await admin(["order", "fail", id]).status == 2, "--reason is required")
             let shown = try await admin(["order", "show", id, "--json"])
             #expect(
