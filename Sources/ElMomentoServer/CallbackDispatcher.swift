@@ -1,6 +1,7 @@
 import ElMomentoCore
 import ElMomentoSigning
 import ElMomentoStore
+import Synchronization
 
 /// Sends the outbox's callbacks (SPEC 6): keeps up to `inFlightMax` attempts going, takes
 /// more from the store as they finish, signs each attempt afresh and records how it ended.
@@ -59,18 +60,22 @@ public final class CallbackDispatcher: Sendable {
     /// finish (each within the timeout) and returns.
     public func run() async {
         enum Finished { case attempt, tick }
+        // Counted down by each attempt as it ends, not as the group hands the ends back one at
+        // a time: every place freed while a claim was committing is refilled by the next claim,
+        // rather than one place per claim, which cost a commit per callback.
+        let inFlight = AttemptCount()
         await withTaskGroup(of: Finished.self) { group in
-            var inFlight = 0
             var tickPending = false
             while !Task.isCancelled {
-                let claimed = await claim(upTo: configuration.inFlightMax - inFlight)
+                let claimed = await claim(upTo: configuration.inFlightMax - inFlight.value)
+                inFlight.add(claimed.count)
                 for callback in claimed {
                     group.addTask {
                         await self.attempt(callback)
+                        inFlight.add(-1)
                         return .attempt
                     }
                 }
-                inFlight += claimed.count
                 if !tickPending {
                     group.addTask { [configuration] in
                         try? await Task.sleep(for: .milliseconds(configuration.pollIntervalMilliseconds))
@@ -79,7 +84,7 @@ public final class CallbackDispatcher: Sendable {
                     tickPending = true
                 }
                 switch await group.next() {
-                case .attempt: inFlight -= 1
+                case .attempt: break
                 case .tick: tickPending = false
                 case nil: return
                 }
@@ -169,6 +174,17 @@ public final class CallbackDispatcher: Sendable {
         case .retry(let atMilliseconds): .retry(atMilliseconds: atMilliseconds)
         case .giveUp: .gaveUp
         }
+    }
+}
+
+/// The attempts a dispatcher has in flight, counted up by its loop and down by the attempts.
+private final class AttemptCount: Sendable {
+    private let count = Atomic(0)
+
+    var value: Int { count.load(ordering: .sequentiallyConsistent) }
+
+    func add(_ delta: Int) {
+        count.wrappingAdd(delta, ordering: .sequentiallyConsistent)
     }
 }
 
