@@ -5,8 +5,9 @@ BUILD_PACKAGES := libssl-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-d
 # What the tests need besides: the tools and languages the integration guide's examples run
 # with (docs/integration.md), Python for schemathesis, and a headless browser for the payment page.
 TEST_PACKAGES := $(BUILD_PACKAGES) curl openssl python3 python3-venv nodejs chromium chromium-driver
-# What the benchmark needs besides: a C compiler for the shared load generator.
-BENCH_PACKAGES := $(BUILD_PACKAGES) gcc
+# What the benchmark needs besides: a C compiler for the shared load generator, and for the
+# callback part Python (its receiver), curl and sqlite3 (to look at what the server did).
+BENCH_PACKAGES := $(BUILD_PACKAGES) gcc python3 curl sqlite3
 # Options for `make run`, e.g. make run ARGS="--port 9090".
 ARGS ?=
 
@@ -25,10 +26,12 @@ test: lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-# Throughput and memory of the HTTP engine, with the shared load generator.
+# Throughput and memory of the HTTP engine, with the shared load generator; then callback
+# delivery to a loopback receiver.
 bench: build
 	scripts/install-packages $(BENCH_PACKAGES)
 	scripts/bench
+	scripts/bench-callbacks
 
 format:
 	swift-format format --in-place --recursive Package.swift Sources Tests

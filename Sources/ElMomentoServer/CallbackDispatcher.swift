@@ -1,6 +1,7 @@
 import ElMomentoCore
 import ElMomentoSigning
 import ElMomentoStore
+import Synchronization
 
 /// Sends the outbox's callbacks (SPEC 6): keeps up to `inFlightMax` attempts going, takes
 /// more from the store as they finish, signs each attempt afresh and records how it ended.
@@ -61,21 +62,24 @@ public final class CallbackDispatcher: Sendable {
     /// Sends callbacks until the calling task is cancelled, then lets the attempts in flight
     /// finish (each within the timeout) and returns.
     public func run() async {
-        enum Finished { case attempt(merchantSlug: String), tick }
+        enum Finished { case attempt, tick }
+        // Counted down by each attempt as it ends, not as the group hands the ends back one at
+        // a time: every place freed while a claim was committing is refilled by the next claim,
+        // rather than one place per claim, which cost a commit per callback.
+        let inFlight = AttemptsInFlight()
         await withTaskGroup(of: Finished.self) { group in
-            var inFlight = 0
-            var inFlightByMerchant: [String: Int] = [:]
             var tickPending = false
             while !Task.isCancelled {
-                let claimed = await claim(upTo: configuration.inFlightMax - inFlight, inFlight: inFlightByMerchant)
+                let (total, byMerchant) = inFlight.counts
+                let claimed = await claim(upTo: configuration.inFlightMax - total, inFlight: byMerchant)
                 for callback in claimed {
-                    inFlightByMerchant[callback.merchantSlug, default: 0] += 1
+                    inFlight.add(1, for: callback.merchantSlug)
                     group.addTask {
                         await self.attempt(callback)
-                        return .attempt(merchantSlug: callback.merchantSlug)
+                        inFlight.add(-1, for: callback.merchantSlug)
+                        return .attempt
                     }
                 }
-                inFlight += claimed.count
                 if !tickPending {
                     group.addTask { [configuration] in
                         try? await Task.sleep(for: .milliseconds(configuration.pollIntervalMilliseconds))
@@ -84,10 +88,7 @@ public final class CallbackDispatcher: Sendable {
                     tickPending = true
                 }
                 switch await group.next() {
-                case .attempt(let merchantSlug):
-                    inFlight -= 1
-                    inFlightByMerchant[merchantSlug, default: 1] -= 1
-                    if inFlightByMerchant[merchantSlug] == 0 { inFlightByMerchant[merchantSlug] = nil }
+                case .attempt: break
                 case .tick: tickPending = false
                 case nil: return
                 }
@@ -177,6 +178,24 @@ public final class CallbackDispatcher: Sendable {
         return switch decision {
         case .retry(let atMilliseconds): .retry(atMilliseconds: atMilliseconds)
         case .giveUp: .gaveUp
+        }
+    }
+}
+
+/// The attempts a dispatcher has in flight, per merchant: counted up by its loop, down by
+/// the attempts as they end.
+private final class AttemptsInFlight: Sendable {
+    private let byMerchant = Mutex<[String: Int]>([:])
+
+    /// Attempts in flight in all, and per merchant slug.
+    var counts: (total: Int, byMerchant: [String: Int]) {
+        byMerchant.withLock { ($0.values.reduce(0, +), $0) }
+    }
+
+    func add(_ delta: Int, for merchantSlug: String) {
+        byMerchant.withLock { counts in
+            let count = counts[merchantSlug, default: 0] + delta
+            counts[merchantSlug] = count == 0 ? nil : count
         }
     }
 }
