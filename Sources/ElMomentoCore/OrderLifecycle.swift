@@ -62,8 +62,8 @@ public struct OrderTransitionRefused: Error, Sendable, Equatable, CustomStringCo
         let subject = "\(order.id) is a \(order.status.rawValue) \(order.kind.rawValue)"
         if order.status.isTerminal { return "\(subject): its status is final and can't change" }
         let allowed = OrderAction.allCases.filter { Order.status(after: $0, of: order.kind, from: order.status) != nil }
-        let listed = allowed.filter { $0 != .expire }.map(\.rawValue).joined(separator: " or ")
-        return "\(subject): it can't be \(action.pastTense); it can \(listed)"
+        let listed = allowed.filter { $0 != .expire }.map(\.pastTense).joined(separator: " or ")
+        return "\(subject): it can't be \(action.pastTense); it can be \(listed)"
     }
 }
 

@@ -16,7 +16,7 @@ public final class CallbackDispatcher: Sendable {
         public var inFlightMax = 64
         /// Attempts in flight at once for one merchant, so that a merchant whose receiver is
         /// slow or down holds a share of the attempts and never all of them.
-        public var inFlightPerMerchantMax = 16
+        public var inFlightPerMerchantMax = 32
         /// How long a receiver has to answer (SPEC 6: 10 s).
         public var timeoutSeconds = 10
         /// The scale of the retry schedule; 10 is the SPEC's (10 s, 30 s, 2 min, …).

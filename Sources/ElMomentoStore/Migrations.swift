@@ -129,7 +129,6 @@ enum Migrations {
                 WHERE kind = 'deposit' AND status = 'pending';
                 CREATE UNIQUE INDEX orders_by_payment_token ON orders (payment_token) WHERE payment_token IS NOT NULL;
                 CREATE INDEX orders_expiring ON orders (expires_at) WHERE status = 'pending' AND expires_at IS NOT NULL;
-                CREATE INDEX orders_for_operator ON orders (created_at DESC, id DESC);
                 -- Every status change: the audit trail, and what merchants receive. Its id is the
                 -- commit order, the events list's order; `payload` is the callback body, byte for byte.
                 CREATE TABLE order_events (

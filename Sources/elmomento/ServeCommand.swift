@@ -43,7 +43,7 @@ enum ServeCommand {
         OptionSpec(name: "callbacks-in-flight-max", valueName: "N", help: "Callback attempts at once (default 64)."),
         OptionSpec(
             name: "callbacks-in-flight-per-merchant-max", valueName: "N",
-            help: "Callback attempts at once for one merchant (default 16, at most the total)."),
+            help: "Callback attempts at once for one merchant (default 32, at most the total)."),
         OptionSpec(
             name: "callback-poll-interval-ms", valueName: "MS",
             help: "How often due callbacks are looked for when none is in flight (default 500)."),

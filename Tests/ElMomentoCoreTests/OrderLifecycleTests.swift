@@ -52,7 +52,9 @@ import Testing
             try Self.order(.withdrawal).applying(.complete, by: .operator, reason: nil, atMilliseconds: 0)
         }
         let pending = OrderTransitionRefused(order: Self.order(.withdrawal), action: .complete)
-        #expect(pending.description == "wd_1 is a pending withdrawal: it can't be completed; it can approve or reject")
+        #expect(
+            pending.description == "wd_1 is a pending withdrawal: it can't be completed; it can be approved or rejected"
+        )
         let terminal = OrderTransitionRefused(order: Self.order(.deposit, .completed), action: .cancel)
         #expect(terminal.description == "dep_1 is a completed deposit: its status is final and can't change")
     }

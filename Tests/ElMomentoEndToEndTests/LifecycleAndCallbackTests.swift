@@ -103,8 +103,11 @@ import Testing
         hanging.defaultAnswer = CallbackReceiver.Answer(delaySeconds: 30)
         let receiver = try CallbackReceiver()
         defer { receiver.stop() }
-        let arguments =
-            Self.fastCallbacks + ["--callbacks-in-flight-max", "2", "--callbacks-in-flight-per-merchant-max", "1"]
+        // A timeout longer than the test, so that the hanging attempt is never retried meanwhile.
+        let arguments = [
+            "--callback-poll-interval-ms", "20", "--callback-timeout-seconds", "60", "--callbacks-in-flight-max", "2",
+            "--callbacks-in-flight-per-merchant-max", "1",
+        ]
         try await withGateway(arguments: arguments, databasePath: database) { gateway in
             let slow = MerchantClient(port: gateway.port, merchant: "slow", secret: slowSecret)
             for index in 0..<4 {
@@ -117,6 +120,8 @@ import Testing
             #expect(try await admin(["order", "complete", id]).status == 0)
             #expect(await receiver.waitForRequests(count: 1, timeoutSeconds: 10))
             #expect(hanging.requests.count == 1 && hanging.concurrentRequestsMax == 1, "the slow merchant's share")
+            // Its attempt ends now, rather than holding the server's stop for the timeout.
+            hanging.stop()
         }
     }
 
