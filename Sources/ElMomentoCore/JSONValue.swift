@@ -33,6 +33,13 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// This object with `members` added after its own, such as an order object extended
+    /// with its event; only objects can be extended.
+    public func appending(_ members: [(String, JSONValue)]) -> JSONValue {
+        guard case .object(let own) = self else { preconditionFailure("only a JSON object takes members") }
+        return .object(own + members)
+    }
+
     /// The compact UTF-8 encoding of this value.
     public func encoded() -> [UInt8] {
         var output = [UInt8]()

@@ -137,13 +137,9 @@ public struct OrderEvent: Sendable, Equatable {
 
     /// The order object after the change, followed by `event`, `sequence` and `webhook_id`.
     public func jsonObject() -> JSONValue {
-        guard case .object(let members) = change.order.jsonObject() else {
-            preconditionFailure("an order is an object")
-        }
-        return .object(
-            members + [
-                ("event", .string(change.eventName)), ("sequence", .integer(sequence)),
-                ("webhook_id", .string(webhookID)),
-            ])
+        change.order.jsonObject().appending([
+            ("event", .string(change.eventName)), ("sequence", .integer(sequence)), ("webhook_id", .string(webhookID)),
+        ])
     }
+
 }

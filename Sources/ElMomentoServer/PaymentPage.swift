@@ -46,10 +46,11 @@ struct PaymentPage {
                 Your payment is confirmed when the transfer arrives; you may close this page.</p>
                 """
         }
+        let page = "/pay/" + (deposit.paymentToken ?? "")
         return """
-            <form method="post" action="\(deposit.paymentToken.map { "/pay/\($0)" } ?? "")/simulate-payment">
+            <form method="post" action="\(page)/simulate-payment">
             <button type="submit" id="simulate-payment">Simulate payment</button></form>
-            <form method="post" action="\(deposit.paymentToken.map { "/pay/\($0)" } ?? "")/simulate-failure">
+            <form method="post" action="\(page)/simulate-failure">
             <button type="submit" id="simulate-failure" class="secondary">Simulate failure</button></form>
             """
     }

@@ -47,10 +47,10 @@ struct PaymentPageRoutes: Sendable {
         // Past its time to live the link is dead, whether or not the sweeper got to it yet.
         guard !isPastItsTime(found.order) else { return response }
         let reason = action == .fail ? "The payer's payment failed (sandbox simulation)." : nil
+        let now = Int64(clock.millisecondsSince1970())
         do {
-            _ = try await store.changeOrder(id: found.order.id, atMilliseconds: Int64(clock.millisecondsSince1970())) {
-                try $0.applying(
-                    action, by: .payerPage, reason: reason, atMilliseconds: Int64(clock.millisecondsSince1970()))
+            _ = try await store.changeOrder(id: found.order.id, atMilliseconds: now) {
+                try $0.applying(action, by: .payerPage, reason: reason, atMilliseconds: now)
             }
         } catch is OrderTransitionRefused {
             // Settled meanwhile (a second click, the sweeper): the page shows how it ended.

@@ -151,8 +151,7 @@ public struct MerchantOrder: Sendable, Equatable {
 
     /// The order object of SPEC 3.3 plus `"merchant"`, as `admin … --json` prints it.
     public func jsonObject() -> JSONValue {
-        guard case .object(let members) = order.jsonObject() else { preconditionFailure("an order is an object") }
-        return .object(members + [("merchant", .string(merchantSlug))])
+        order.jsonObject().appending([("merchant", .string(merchantSlug))])
     }
 }
 

@@ -31,49 +31,25 @@ extension SQLiteStore {
     }
 
     public func orderForPayment(token: String) async throws -> MerchantOrder? {
-        let environment = environment
-        return try await readers.read { connection in
-            try connection.query(
-                """
-                SELECT \(Self.orderColumns("o")), m.slug FROM orders o JOIN merchants m ON m.id = o.merchant_id
-                WHERE o.payment_token = ?
-                """,
-                [.text(token)]
-            ).first.map {
-                try MerchantOrder(order: Self.order($0, environment: environment), merchantSlug: $0[15].text ?? "")
-            }
-        }
+        try await merchantOrders(where: "o.payment_token = ?", [.text(token)]).first
     }
 
     public func orderHistory(id: String) async throws -> OrderHistory? {
-        let environment = environment
-        return try await readers.read { connection in
-            guard
-                let row = try connection.query(
-                    """
-                    SELECT \(Self.orderColumns("o")), m.slug FROM orders o JOIN merchants m ON m.id = o.merchant_id
-                    WHERE o.id = ?
-                    """,
-                    [.text(id)]
-                ).first
-            else { return nil }
-            let changes = try connection.query(
+        guard let order = try await merchantOrders(where: "o.id = ?", [.text(id)]).first else { return nil }
+        let changes = try await readers.read { connection in
+            try connection.query(
                 """
                 SELECT webhook_id, sequence, from_status, to_status, actor, reason, created_at
                 FROM order_events WHERE order_id = ? ORDER BY sequence
                 """,
                 [.text(id)]
             ).map(OrderHistory.Entry.init)
-            return OrderHistory(
-                order: MerchantOrder(
-                    order: try Self.order(row, environment: environment), merchantSlug: row[15].text ?? ""),
-                changes: changes)
         }
+        return OrderHistory(order: order, changes: changes)
     }
 
     public func operatorOrders(merchantSlug: String?, status: OrderStatus?, limit: Int) async throws -> [MerchantOrder]
     {
-        let environment = environment
         var conditions = ["1"]
         var parameters: [SQLiteValue] = []
         if let merchantSlug {
@@ -84,14 +60,22 @@ extension SQLiteStore {
             conditions.append("o.status = ?")
             parameters.append(.text(status.rawValue))
         }
-        parameters.append(.integer(Int64(limit)))
-        let values = parameters
-        let sql = """
-            SELECT \(Self.orderColumns("o")), m.slug FROM orders o JOIN merchants m ON m.id = o.merchant_id
-            WHERE \(conditions.joined(separator: " AND ")) ORDER BY o.created_at DESC, o.id DESC LIMIT ?
-            """
+        return try await merchantOrders(
+            where: conditions.joined(separator: " AND ") + " ORDER BY o.created_at DESC, o.id DESC LIMIT ?",
+            parameters + [.integer(Int64(limit))])
+    }
+
+    /// Orders with their merchant's slug, matching `condition` (which may go on to order and limit).
+    private func merchantOrders(where condition: String, _ parameters: [SQLiteValue]) async throws -> [MerchantOrder] {
+        let environment = environment
         return try await readers.read { connection in
-            try connection.query(sql, values).map {
+            try connection.query(
+                """
+                SELECT \(Self.orderColumns("o")), m.slug FROM orders o JOIN merchants m ON m.id = o.merchant_id
+                WHERE \(condition)
+                """,
+                parameters
+            ).map {
                 MerchantOrder(order: try Self.order($0, environment: environment), merchantSlug: $0[15].text ?? "")
             }
         }

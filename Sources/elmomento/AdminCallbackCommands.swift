@@ -48,8 +48,7 @@ enum AdminCallbackCommands {
             throw UsageError(message: StoreError.callbackNotFound(id).description, suggestsHelp: false)
         }
         if arguments.has("json") {
-            guard case .object(let members) = jsonObject(history.callback) else { return 1 }
-            printJSON(.object(members + [("attempts", .array(history.attempts.map(jsonObject)))]))
+            printJSON(jsonObject(history.callback).appending([("attempts", .array(history.attempts.map(jsonObject)))]))
             return 0
         }
         let callback = history.callback

@@ -61,8 +61,7 @@ enum AdminOrderCommands {
             throw UsageError(message: StoreError.orderNotFound(id).description, suggestsHelp: false)
         }
         if arguments.has("json") {
-            guard case .object(let members) = history.order.jsonObject() else { return 1 }
-            printJSON(.object(members + [("changes", .array(history.changes.map(jsonObject)))]))
+            printJSON(history.order.jsonObject().appending([("changes", .array(history.changes.map(jsonObject)))]))
             return 0
         }
         printOrder(history.order)
