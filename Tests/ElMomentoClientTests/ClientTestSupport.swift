@@ -102,3 +102,16 @@ enum StubBodies {
         return #"{"error":{"code":"\#(code)","message":"stub says \#(code)"\#(fieldMember),"request_id":"req_stub"}}"#
     }
 }
+
+/// A loopback server standing in for the gateway where a test needs answers the real one
+/// would not give on demand (a `503`, a page of events): request `index` (from 0) gets
+/// `reply(index)` as JSON, and every request is recorded.
+func stub(_ reply: (Int) -> CallbackReceiver.Answer) throws -> CallbackReceiver {
+    let receiver = try CallbackReceiver()
+    receiver.answers = (0..<16).map { index in
+        var answer = reply(index)
+        answer.headers.append(("Content-Type", "application/json"))
+        return answer
+    }
+    return receiver
+}

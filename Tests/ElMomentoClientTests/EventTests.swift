@@ -11,7 +11,7 @@ import Testing
             (["evt_3", "evt_4"], "evt_4"),
             (["evt_5"], nil),
         ]
-        let stub = try LoopbackStub { index, _ in
+        let stub = try stub { index in
             guard index < pages.count else { return .init(status: 500, body: StubBodies.error("internal_error")) }
             let (ids, next) = pages[index]
             let events = ids.enumerated().map { StubBodies.event(orderID: "o-\($1)", sequence: $0 + 1, webhookID: $1) }
@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func readingStopsWhereTheCallerStops() async throws {
-        let stub = try LoopbackStub { _, _ in
+        let stub = try stub { _ in
             let event = StubBodies.event(orderID: "o", sequence: 1, webhookID: "evt_1")
             return .init(status: 200, body: #"{"data":[\#(event)],"has_more":true,"next_cursor":"evt_1"}"#)
         }

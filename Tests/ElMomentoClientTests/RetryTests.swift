@@ -1,5 +1,6 @@
 import ElMomentoClient
 import ElMomentoSigning
+import ElMomentoTestSupport
 import Foundation
 import Testing
 
@@ -10,7 +11,9 @@ import Testing
     private let request = ElMomentoOrderRequest(
         orderID: "retry-1", amount: "500.50", currency: "DOP", payer: ["email": "ana@example.com"])
 
-    private func client(_ stub: LoopbackStub, _ policy: ElMomentoRetryPolicy, version: ElMomentoSignatureVersion = .v2)
+    private func client(
+        _ stub: CallbackReceiver, _ policy: ElMomentoRetryPolicy, version: ElMomentoSignatureVersion = .v2
+    )
         -> ElMomentoClient
     {
         let clock = SteppingClock()
@@ -20,7 +23,7 @@ import Testing
     }
 
     @Test func twoUnavailableAnswersAreRetriedWithTheSameBodyAndFreshSignatures() async throws {
-        let stub = try LoopbackStub { index, _ in
+        let stub = try stub { index in
             index < 2
                 ? .init(status: 503, body: StubBodies.error("unavailable"))
                 : .init(status: 201, body: StubBodies.order(orderID: "retry-1"))
@@ -33,23 +36,23 @@ import Testing
         let attempts = stub.requests
         #expect(attempts.count == 3)
         #expect(attempts.allSatisfy { $0.body == request.body() }, "byte-identical bodies")
-        let timestamps = attempts.compactMap { $0.headers["x-timestamp"] }
+        let timestamps = attempts.compactMap { $0.header("x-timestamp") }
         #expect(Set(timestamps).count == 3, "a fresh timestamp each attempt: \(timestamps)")
         let signer = RequestSignature(secret: secret)
         for attempt in attempts {
             #expect(attempt.method == "POST" && attempt.target == "/api/shop/orders/")
-            #expect(attempt.headers["content-type"] == "application/json")
-            #expect(attempt.headers["signature-version"] == "2")
+            #expect(attempt.header("content-type") == "application/json")
+            #expect(attempt.header("signature-version") == "2")
             #expect(
                 signer.isValidVersion2(
-                    signature: attempt.headers["signature"] ?? "", timestamp: attempt.headers["x-timestamp"] ?? "",
+                    signature: attempt.header("signature") ?? "", timestamp: attempt.header("x-timestamp") ?? "",
                     method: "POST", target: "/api/shop/orders/", body: attempt.body))
         }
         #expect(sleeps.seconds == [0.5, 1.0], "backoff doubles")
     }
 
     @Test func theAttemptBudgetEndsRetries() async throws {
-        let stub = try LoopbackStub { _, _ in .init(status: 500, body: StubBodies.error("internal_error")) }
+        let stub = try stub { _ in .init(status: 500, body: StubBodies.error("internal_error")) }
         defer { stub.stop() }
         let sleeps = RecordedSleeps()
         let failure = await #expect(throws: ElMomentoError.self) {
@@ -61,7 +64,7 @@ import Testing
     }
 
     @Test func theTotalDelayCapEndsRetriesBeforeTheAttemptBudget() async throws {
-        let stub = try LoopbackStub { _, _ in .init(status: 503, body: StubBodies.error("unavailable")) }
+        let stub = try stub { _ in .init(status: 503, body: StubBodies.error("unavailable")) }
         defer { stub.stop() }
         let sleeps = RecordedSleeps()
         let policy = sleeps.policy(attemptsMax: 10, initialDelaySeconds: 1, totalDelaySecondsMax: 3)
@@ -71,7 +74,7 @@ import Testing
     }
 
     @Test func aRetryAfterOnUnavailableIsHonoured() async throws {
-        let stub = try LoopbackStub { index, _ in
+        let stub = try stub { index in
             index == 0
                 ? .init(status: 503, headers: [("Retry-After", "2")], body: StubBodies.error("unavailable"))
                 : .init(status: 200, body: #"{"balances":[{"currency":"DOP","available":1.5,"reserved":0}]}"#)
@@ -85,7 +88,7 @@ import Testing
 
     @Test(arguments: [(409, "order_id_conflict"), (400, "validation_failed"), (429, "rate_limited")])
     func aRefusalIsNeverRetried(_ status: Int, _ code: String) async throws {
-        let stub = try LoopbackStub { _, _ in
+        let stub = try stub { _ in
             .init(status: status, headers: [("Retry-After", "7")], body: StubBodies.error(code, field: "orderID"))
         }
         defer { stub.stop() }
@@ -102,7 +105,7 @@ import Testing
     }
 
     @Test func aGatewayThatCannotBeReachedIsATransportErrorAfterTheRetries() async throws {
-        let closed = try LoopbackStub { _, _ in .init(status: 200) }
+        let closed = try stub { _ in .init(status: 200) }
         closed.stop()
         let sleeps = RecordedSleeps()
         let failure = await #expect(throws: ElMomentoError.self) {
@@ -114,7 +117,7 @@ import Testing
     }
 
     @Test func anUnreadableAnswerIsAnInvalidResponse() async throws {
-        let stub = try LoopbackStub { index, _ in
+        let stub = try stub { index in
             index == 0 ? .init(status: 201, body: "<html>proxy</html>") : .init(status: 502, body: "Bad Gateway")
         }
         defer { stub.stop() }
@@ -127,7 +130,7 @@ import Testing
     }
 
     @Test func aRedirectIsNotFollowed() async throws {
-        let stub = try LoopbackStub { _, _ in .init(status: 307, headers: [("Location", "/elsewhere/")]) }
+        let stub = try stub { _ in .init(status: 307, headers: [("Location", "/elsewhere/")]) }
         defer { stub.stop() }
         let redirected = await #expect(throws: ElMomentoError.self) {
             try await client(stub, .never).createDeposit(request)
@@ -138,7 +141,7 @@ import Testing
     }
 
     @Test func version1SignsTheTimestampAloneOnAGetAndTheBodyOnAPost() async throws {
-        let stub = try LoopbackStub { index, _ in
+        let stub = try stub { index in
             index == 0
                 ? .init(status: 200, body: StubBodies.order(orderID: "order 1/2"))
                 : .init(status: 200, headers: [("Idempotent-Replayed", "true")], body: StubBodies.order(orderID: "x"))
@@ -150,8 +153,8 @@ import Testing
         let (get, post) = (stub.requests[0], stub.requests[1])
         #expect(get.target == "/api/shop/orders/order%201%2F2/", "the orderID is one path segment")
         let signer = RequestSignature(secret: secret)
-        #expect(get.headers["signature-version"] == nil)
-        #expect(signer.sign(timestamp: get.headers["x-timestamp"] ?? "") == get.headers["signature"])
-        #expect(signer.sign(timestamp: post.headers["x-timestamp"] ?? "", body: post.body) == post.headers["signature"])
+        #expect(get.header("signature-version") == nil)
+        #expect(signer.sign(timestamp: get.header("x-timestamp") ?? "") == get.header("signature"))
+        #expect(signer.sign(timestamp: post.header("x-timestamp") ?? "", body: post.body) == post.header("signature"))
     }
 }
