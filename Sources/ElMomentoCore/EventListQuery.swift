@@ -10,19 +10,9 @@ public struct EventListQuery: Sendable, Equatable {
     /// Unknown parameters are ignored.
     public static func parse(query: String) throws(OrderRequestFault) -> EventListQuery {
         var result = EventListQuery()
-        var seen: Set<String> = []
-        for pair in query.split(separator: "&") {
-            let rawName = pair.prefix { $0 != "=" }
-            guard let name = OrderListQuery.percentDecoded(rawName), name == "after" || name == "limit" else {
-                continue
-            }
-            guard seen.insert(name).inserted else { throw .invalid(name, "\(name) must be given at most once.") }
-            let value = OrderListQuery.percentDecoded(pair.dropFirst(rawName.count + 1)) ?? ""
+        for (name, value) in try OrderListQuery.parameters(in: query, named: ["after", "limit"]) {
             if name == "limit" {
-                guard value.utf8.allSatisfy(\.isASCIIDigit), let limit = Int(value),
-                    (1...OrderListQuery.limitMax).contains(limit)
-                else { throw .invalid(name, "limit must be a whole number from 1 to \(OrderListQuery.limitMax).") }
-                result.limit = limit
+                result.limit = try OrderListQuery.pageLimit(value)
             } else {
                 guard isEventID(value) else {
                     throw .invalid(name, "after must be an event's webhook_id (evt_…), such as a page's next_cursor.")

@@ -49,7 +49,7 @@ public struct OrderListQuery: Sendable, Equatable {
         self.cursor = cursor
     }
 
-    private enum Parameter: String {
+    private enum Parameter: String, CaseIterable {
         case status, orderID, created_after, created_before, limit, cursor
     }
 
@@ -58,19 +58,38 @@ public struct OrderListQuery: Sendable, Equatable {
     /// `validationFailed` with `field` naming it.
     public static func parse(query: String) throws(OrderRequestFault) -> OrderListQuery {
         var result = OrderListQuery()
-        var seen: Set<String> = []
-        for pair in query.split(separator: "&") {
-            let rawName = pair.prefix { $0 != "=" }
-            let rawValue = pair.dropFirst(rawName.count + 1)
-            guard let name = percentDecoded(rawName), let parameter = Parameter(rawValue: name) else { continue }
-            guard seen.insert(name).inserted else { throw .invalid(name, "\(name) must be given at most once.") }
-            guard let value = percentDecoded(rawValue) else {
-                throw .invalid(name, "\(name) must be percent-encoded UTF-8.")
-            }
-            guard !value.isEmpty else { throw .invalid(name, "\(name) must not be empty.") }
+        for (name, value) in try parameters(in: query, named: Set(Parameter.allCases.map(\.rawValue))) {
+            guard let parameter = Parameter(rawValue: name) else { continue }
             try result.apply(parameter, value)
         }
         return result
+    }
+
+    /// A page's `limit`: a whole number from 1 to `limitMax`.
+    static func pageLimit(_ value: String) throws(OrderRequestFault) -> Int {
+        guard value.utf8.allSatisfy(\.isASCIIDigit), let limit = Int(value), (1...limitMax).contains(limit) else {
+            throw .invalid("limit", "limit must be a whole number from 1 to \(limitMax).")
+        }
+        return limit
+    }
+
+    /// The parameters of `query` among `names`, decoded, in order; others are ignored. One
+    /// given twice, not percent-encoded UTF-8, or empty is `validation_failed` naming it.
+    static func parameters(in query: String, named names: Set<String>) throws(OrderRequestFault) -> [(String, String)] {
+        var parameters: [(String, String)] = []
+        for pair in query.split(separator: "&") {
+            let rawName = pair.prefix { $0 != "=" }
+            guard let name = percentDecoded(rawName), names.contains(name) else { continue }
+            guard !parameters.contains(where: { $0.0 == name }) else {
+                throw .invalid(name, "\(name) must be given at most once.")
+            }
+            guard let value = percentDecoded(pair.dropFirst(rawName.count + 1)) else {
+                throw .invalid(name, "\(name) must be percent-encoded UTF-8.")
+            }
+            guard !value.isEmpty else { throw .invalid(name, "\(name) must not be empty.") }
+            parameters.append((name, value))
+        }
+        return parameters
     }
 
     private mutating func apply(_ parameter: Parameter, _ value: String) throws(OrderRequestFault) {
@@ -100,10 +119,7 @@ public struct OrderListQuery: Sendable, Equatable {
                 createdBeforeMilliseconds = milliseconds
             }
         case .limit:
-            guard value.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let limit = Int(value),
-                (1...Self.limitMax).contains(limit)
-            else { throw .invalid(name, "limit must be a whole number from 1 to \(Self.limitMax).") }
-            self.limit = limit
+            limit = try Self.pageLimit(value)
         case .cursor:
             guard let cursor = OrderListCursor(encoded: value) else {
                 throw .invalid(name, "cursor must be a next_cursor value returned by a previous page, unchanged.")
